@@ -1,0 +1,13 @@
+using System.CommandLine;
+
+namespace MlpRevival.Cli.Commands;
+
+/// <summary>Every subcommand of `course`, in the order `course --help` lists them.</summary>
+static class CommandCatalog
+{
+    public static IEnumerable<Command> All() =>
+    [
+        RunCommand.Create(),
+        EnvCommand.Create(),
+    ];
+}

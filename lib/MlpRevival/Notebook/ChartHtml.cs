@@ -1,0 +1,81 @@
+using System.Text;
+using Newtonsoft.Json;
+using Plotly.NET;
+
+namespace MlpRevival.Notebook;
+
+/// <summary>
+/// Renders a Plotly.NET chart as a self-contained HTML fragment for a notebook output.
+///
+/// Why not Plotly.NET.Interactive: it is not in our package feed, and it needs the .NET Interactive
+/// kernel packages. This fragment is a div plus a script that draws into it with whatever plotly.js
+/// the page already has (window.Plotly, as in the course's HTML export, which embeds Plotly.NET's own
+/// plotly.js once per page). Where the page has none (a fresh VS Code notebook), it loads the same
+/// plotly.js version once from the CDN Plotly.NET itself names, going through require.js when
+/// the page uses it (classic Jupyter).
+/// </summary>
+public static class ChartHtml
+{
+    /// <summary>CSS class every chart fragment carries; the HTML exporter and browser test look for it.</summary>
+    public const string CssClass = "mlpr-chart";
+
+    public static string PlotlyJsVersion => Globals.PLOTLYJS_VERSION;
+
+    public static string CdnUrl => $"https://cdn.plot.ly/plotly-{PlotlyJsVersion}.min.js";
+
+    /// <summary>plotly.js as Plotly.NET embeds it, for pages that must work with no network.</summary>
+    public static string EmbeddedPlotlyJs()
+    {
+        var assembly = typeof(GenericChart).Assembly;
+        var name = assembly.GetManifestResourceNames()
+            .Single(n => n.StartsWith("Plotly.NET.plotly-", StringComparison.Ordinal) && n.EndsWith(".min.js", StringComparison.Ordinal));
+        using var stream = assembly.GetManifestResourceStream(name)!;
+        using var reader = new StreamReader(stream, Encoding.UTF8);
+        return reader.ReadToEnd();
+    }
+
+    public static string Render(GenericChart chart)
+    {
+        var id = "mlpr-chart-" + Guid.NewGuid().ToString("N")[..12];
+        var figure = GenericChart.toFigureJson(chart);
+        var config = JsonConvert.SerializeObject(GenericChart.getConfig(chart), Globals.JSON_CONFIG);
+        var (_, height) = Size(chart);
+        // "</" inside a script would end it early: escape it in the JSON.
+        figure = figure.Replace("</", "<\\/");
+        config = config.Replace("</", "<\\/");
+        return $$$"""
+            <div id="{{{id}}}" class="{{{CssClass}}}" style="width:100%;min-height:{{{height}}}px"></div>
+            <script type="text/javascript">
+            (function () {
+              var figure = {{{figure}}};
+              var config = Object.assign({responsive: true, displaylogo: false}, {{{config}}});
+              var draw = function (Plotly) { Plotly.newPlot('{{{id}}}', figure.data, figure.layout, config); };
+              if (window.Plotly) { draw(window.Plotly); return; }
+              if (typeof window.define === 'function' && window.define.amd && typeof window.require === 'function') {
+                window.require.config({paths: {plotly: '{{{CdnUrl[..^3]}}}'}});
+                window.require(['plotly'], draw);
+                return;
+              }
+              var queue = window.__mlprPlotlyQueue = window.__mlprPlotlyQueue || [];
+              queue.push(draw);
+              if (queue.length > 1) return;
+              var script = document.createElement('script');
+              script.src = '{{{CdnUrl}}}';
+              script.onload = function () { while (queue.length) queue.shift()(window.Plotly); };
+              script.onerror = function () {
+                var el = document.getElementById('{{{id}}}');
+                if (el) el.textContent = 'This chart needs plotly.js: no copy on the page and the CDN ({{{CdnUrl}}}) is unreachable. ' +
+                  'The HTML export from "course run" embeds it and works offline.';
+              };
+              document.head.appendChild(script);
+            })();
+            </script>
+            """;
+    }
+
+    static (int Width, int Height) Size(GenericChart chart)
+    {
+        var (w, h) = GenericChart.tryGetLayoutSize(chart).ToValueTuple();
+        return (w?.Value ?? 0, h?.Value ?? 450);
+    }
+}
