@@ -100,6 +100,7 @@ public static class NotebookRunner
         if (failure is null)
         {
             var session = new ScriptSession(notebookDirectory);
+            await session.StartAsync();   // the process's first compilation (~2 s): not any cell's time
             var catalog = PackageCatalog.ForThisProcess();
             foreach (var cell in notebook.Cells)
             {

@@ -138,7 +138,7 @@ public static partial class Parameters
         var kind = declaration.Kind == Kind.Other ? Infer(value) : declaration.Kind;
         var number = value.Replace("_", "");
         string Fail(string type) => throw new ParameterException(
-            $"Parameter '{declaration.Name}' is {type} (default: {declaration.DefaultText}); '{value}' is not a valid {type}.");
+            $"Parameter '{declaration.Name}' takes {type} (its default is {declaration.DefaultText}); '{value}' is not {type}.");
         switch (kind)
         {
             case Kind.Int:
