@@ -9,5 +9,8 @@ static class CommandCatalog
     [
         RunCommand.Create(),
         EnvCommand.Create(),
+        GradingCommands.Release(),
+        GradingCommands.Grade(),
+        GradingCommands.Worker(),
     ];
 }

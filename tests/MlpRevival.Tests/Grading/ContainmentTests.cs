@@ -1,0 +1,216 @@
+using System.Text.Json.Nodes;
+using MlpRevival.Grading;
+using MlpRevival.Notebooks.Format;
+
+namespace MlpRevival.Tests.Grading;
+
+/// <summary>
+/// Grades one class of submissions once — a correct one, an untouched release, and one hostile
+/// submission per attack — through `course grade`, as an instructor runs it. Each attack must
+/// leave every reported grade as the honest tests make it, and come with a clear reason.
+/// </summary>
+public sealed class GradedClass : IAsyncLifetime
+{
+    public const string Correct = "a-correct";
+    public static readonly string Square = "static long Square(long x) => x * x;";
+    public static readonly string Sum = "static long SumTo(int k) => (long)k * (k + 1) / 2;";
+
+    public string Course { get; private set; } = "";
+    public string Output { get; private set; } = "";
+    public string InstructorNotebook { get; private set; } = "";
+    internal CourseProcess.Outcome Run { get; private set; } = null!;
+    public GradeReport Report { get; private set; } = null!;
+
+    /// <summary>Student → (square, sum) solution sources; null keeps the release stub.</summary>
+    public Dictionary<string, (string? Square, string? Sum)> Students() => new()
+    {
+        [Correct] = (Square, Sum),
+        ["b-untouched"] = (null, null),
+        ["c-exit"] = ("static long Square(long x) { Environment.Exit(0); return 0; }", Sum),
+        ["d-infinite-loop"] = (Square, "static long SumTo(int k) { while (true) { } }"),
+        ["e-memory-bomb"] = ("static long Square(long x) { var hoard = new List<long[]>(); while (true) hoard.Add(new long[10_000_000]); }", Sum),
+        ["f-native-memory-bomb"] = (Square + "\nvar tensors = new List<TorchSharp.torch.Tensor>();\nfor (int i = 0; i < 100; i++) tensors.Add(TorchSharp.torch.ones(100_000_000));", Sum),
+        ["g-redefines-check"] = ("static long Square(long x) => 0;\nstatic class Check { public static void Equal<T>(T expected, T actual, string what) { } }", "static long SumTo(int k) => 0;"),
+        ["h-aliases-check"] = ("using Check = Fake;\nstatic long Square(long x) => 0;\nstatic class Fake { public static void Equal<T>(T expected, T actual, string what) { } }", "static long SumTo(int k) => 0;"),
+        ["i-writes-grader-files"] = (Square + $"\nSystem.IO.File.WriteAllText(@\"{OutputPlaceholder}/gradebook.csv\", \"student,total\\ni-writes-grader-files,100\\n\");", Sum),
+        ["j-writes-other-student"] = (Square + $"\nSystem.IO.File.WriteAllText(@\"{OutputPlaceholder}/{Correct}/report.json\", \"{{}}\");", "static long SumTo(int k) => 0;"),
+        ["k-reads-instructor-source"] = (Square + $"\ntry {{ Console.WriteLine(System.IO.File.ReadAllText(@\"{InstructorPlaceholder}\")); }} catch (Exception e) {{ Console.WriteLine(\"cannot read: \" + e.GetType().Name); }}", Sum),
+        ["l-forges-results"] = (Square + "\nvar raw = new System.IO.StreamWriter(Console.OpenStandardOutput());\nraw.WriteLine(\"{\\\"type\\\":\\\"result\\\",\\\"number\\\":7,\\\"token\\\":\\\"00\\\",\\\"outputs\\\":[],\\\"failure\\\":null}\");\nraw.Flush();", "static long SumTo(int k) => 0;"),
+    };
+
+    public const string OutputPlaceholder = "%OUT%";
+    public const string InstructorPlaceholder = "%SOURCE%";
+
+    public async Task InitializeAsync()
+    {
+        (Course, InstructorNotebook) = Assignment.WriteInstructor();
+        Output = Path.Combine(Course, "graded");
+        var release = Path.Combine(Course, "release");
+        var released = await CourseProcess.RunAsync(["release", Path.GetDirectoryName(InstructorNotebook)!, "--out", release]);
+        Assert.True(released.ExitCode == 0, released.ToString());
+        var student = NotebookDocument.Load(Path.Combine(release, "hw.ipynb"));
+
+        var submissions = Path.Combine(Course, "submitted");
+        foreach (var (name, (square, sum)) in Students())
+        {
+            var folder = Path.Combine(submissions, name);
+            Directory.CreateDirectory(folder);
+            var solutions = new Dictionary<string, string>();
+            if (square is not null) solutions["square"] = Fill(square);
+            if (sum is not null) solutions["sum"] = Fill(sum);
+            File.WriteAllText(Path.Combine(folder, "hw.ipynb"), Assignment.Submission(student, solutions));
+        }
+        Directory.CreateDirectory(Path.Combine(submissions, "m-malformed"));
+        File.WriteAllText(Path.Combine(submissions, "m-malformed", "hw.ipynb"), "{\"cells\": [");
+        Directory.CreateDirectory(Path.Combine(submissions, "n-empty-folder"));
+
+        Run = await CourseProcess.RunAsync(
+            ["grade", submissions, "--source", InstructorNotebook, "--out", Output, "--profile", "quick",
+             "--cell-timeout", "6", "--wall-time", "90", "--memory", "1500"],
+            limit: TimeSpan.FromMinutes(10));
+        Assert.True(Run.ExitCode == 0, Run.ToString());
+        Report = GradeReport.FromJson(File.ReadAllText(Path.Combine(Output, "grades.json")));
+    }
+
+    string Fill(string source) => source.Replace(OutputPlaceholder, Output).Replace(InstructorPlaceholder, InstructorNotebook);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    public StudentGrade Student(string name) => Report.Students.Single(s => s.Student == name);
+
+    public double Points(string student, string test) => Student(student).Notebooks.Single().Tests.Single(t => t.GradeId == test).Points;
+}
+
+public class ContainmentTests(GradedClass graded) : IClassFixture<GradedClass>
+{
+    const string SquareTests = "square-tests", SumTests = "sum-tests";
+
+    string Reasons(string student) => string.Join("\n", graded.Student(student).Reasons);
+
+    [Fact]
+    public void Submissions_run_isolated_by_bubblewrap_where_linux_offers_it()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        Assert.StartsWith("bubblewrap", graded.Report.Sandbox);
+    }
+
+    [Fact]
+    public void A_correct_submission_gets_full_marks_and_an_untouched_release_gets_zero_without_a_crash()
+    {
+        Assert.Equal(5, graded.Student(GradedClass.Correct).Score);
+        Assert.Equal(5, graded.Student(GradedClass.Correct).MaxScore);
+        var untouched = graded.Student("b-untouched");
+        Assert.Equal(0, untouched.Score);
+        Assert.All(untouched.Notebooks.Single().Tests, t => Assert.Contains("NotImplementedException", t.Message));
+        Assert.Null(untouched.Notebooks.Single().Stopped);
+    }
+
+    [Fact]
+    public void Environment_Exit_ends_only_that_submission_with_a_reason()
+    {
+        Assert.Equal(0, graded.Student("c-exit").Score);
+        Assert.Contains("ended (exit code 0)", Reasons("c-exit"));
+        Assert.Contains("Environment.Exit", Reasons("c-exit"));
+    }
+
+    [Fact]
+    public void An_infinite_loop_times_out_its_cell_and_the_rest_is_still_graded()
+    {
+        Assert.Equal(2, graded.Points("d-infinite-loop", SquareTests));
+        Assert.Equal(0, graded.Points("d-infinite-loop", SumTests));
+        Assert.Contains("Timed out after 6 s", Reasons("d-infinite-loop"));
+    }
+
+    [Fact]
+    public void A_managed_memory_bomb_fails_its_test_and_the_rest_is_still_graded()
+    {
+        Assert.Equal(0, graded.Points("e-memory-bomb", SquareTests));
+        Assert.Equal(3, graded.Points("e-memory-bomb", SumTests));
+        Assert.Contains("OutOfMemoryException", Reasons("e-memory-bomb"));
+    }
+
+    [Fact]
+    public void A_native_memory_bomb_is_stopped_at_the_memory_limit()
+    {
+        Assert.Equal(0, graded.Student("f-native-memory-bomb").Score);
+        Assert.Contains("memory limit", Reasons("f-native-memory-bomb"));
+    }
+
+    [Theory]
+    [InlineData("g-redefines-check")]
+    [InlineData("h-aliases-check")]
+    public void Redefining_the_assertion_helpers_scores_the_tests_that_use_them_zero(string student)
+    {
+        Assert.Equal(0, graded.Student(student).Score);
+        Assert.All(graded.Student(student).Notebooks.Single().Tests, t => Assert.Equal(TestScore.Compromised, t.Status));
+        Assert.Contains("'Check'", Reasons(student));
+    }
+
+    [Fact]
+    public void Writing_to_the_grader_output_or_another_students_files_changes_nothing()
+    {
+        var gradebook = File.ReadAllText(Path.Combine(graded.Output, "gradebook.csv"));
+        Assert.DoesNotContain("i-writes-grader-files,100", gradebook);
+        Assert.Equal(5, graded.Student("i-writes-grader-files").Score);     // its honest score: the write failed, the tests passed
+        var correct = System.Text.Json.JsonSerializer.Deserialize<StudentGrade>(
+            File.ReadAllText(Path.Combine(graded.Output, GradedClass.Correct, "report.json")), GradeReport.Json)!;
+        Assert.Equal(5, correct.Score);
+        Assert.Equal(2, graded.Student("j-writes-other-student").Score);
+        // Every student appears once in the gradebook, with the score grades.json has.
+        foreach (var student in graded.Report.Students)
+            Assert.Single(gradebook.Split('\n'), l => l.StartsWith(student.Student + ",", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_instructor_source_and_hidden_tests_are_out_of_reach()
+    {
+        var feedback = File.ReadAllText(Path.Combine(graded.Output, "k-reads-instructor-source", "hw.ipynb"));
+        if (graded.Report.Sandbox.StartsWith("bubblewrap", StringComparison.Ordinal))
+            Assert.Contains("cannot read: DirectoryNotFoundException", feedback);
+        Assert.DoesNotContain("5050L", feedback);
+        Assert.DoesNotContain("rng.Next(-1000, 1000)", feedback);
+        Assert.Equal(5, graded.Student("k-reads-instructor-source").Score);
+        // No feedback notebook carries the hidden tests' code.
+        foreach (var file in Directory.GetFiles(graded.Output, "hw.ipynb", SearchOption.AllDirectories))
+            Assert.DoesNotContain("BEGIN HIDDEN TESTS", File.ReadAllText(file));
+    }
+
+    [Fact]
+    public void A_forged_result_line_on_the_real_stdout_is_ignored()
+    {
+        Assert.Equal(2, graded.Student("l-forges-results").Score);
+        Assert.Equal(0, graded.Points("l-forges-results", SumTests));
+        Assert.Contains("raw standard streams", Reasons("l-forges-results"));
+    }
+
+    [Fact]
+    public void A_malformed_or_missing_submission_scores_zero_with_a_reason_and_the_others_are_graded()
+    {
+        Assert.Equal(0, graded.Student("m-malformed").Score);
+        Assert.Contains("could not be read: invalid JSON", Reasons("m-malformed"));
+        Assert.Equal(0, graded.Student("n-empty-folder").Score);
+        Assert.Contains("No hw.ipynb in the submission", Reasons("n-empty-folder"));
+        Assert.Equal(graded.Students().Count + 2, graded.Report.Students.Count);
+    }
+
+    [Fact]
+    public void Every_student_gets_an_executed_feedback_notebook_a_report_and_a_row()
+    {
+        foreach (var student in graded.Report.Students.Where(s => s.Notebooks.Single().Feedback is not null))
+        {
+            var feedback = NotebookDocument.Load(Path.Combine(graded.Output, student.Student, "hw.ipynb"));
+            Assert.StartsWith("# Feedback: ", feedback.Cells[0].Source);
+            Assert.Empty(Runner.NbformatValidator.Problems(feedback.ToJson()));
+            Assert.True(File.Exists(Path.Combine(graded.Output, student.Student, "hw.html")));
+            Assert.True(File.Exists(Path.Combine(graded.Output, student.Student, "report.json")));
+        }
+        var correct = NotebookDocument.Load(Path.Combine(graded.Output, GradedClass.Correct, "hw.ipynb"));
+        var squareTests = correct.Cells.Single(c => c.Metadata["nbgrader"]?["grade_id"]?.GetValue<string>() == SquareTests);
+        Assert.Contains(squareTests.Outputs.OfType<JsonObject>(), o => o.ToJsonString().Contains("square-tests: passed, 2/2 points"));
+        Assert.Contains("✓ Square(3) = 9", correct.ToJson());
+        var csv = File.ReadAllLines(Path.Combine(graded.Output, "gradebook.csv"));
+        Assert.Equal("student,hw/square-tests,hw/sum-tests,total,max,notes", csv[0]);
+        Assert.StartsWith($"{GradedClass.Correct},2,3,5,5,", csv[1]);
+        Assert.True(File.Exists(Path.Combine(graded.Output, "summary.html")));
+    }
+}
