@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
+using MlpRevival.Tests.Browser;
 using MlpRevival.Tests.Runner;
 
 namespace MlpRevival.Tests.Notebooks;
@@ -8,7 +9,9 @@ namespace MlpRevival.Tests.Notebooks;
 /// <summary>
 /// One test per notebook in notebooks/ (a new notebook is a new test): it runs headlessly in the
 /// quick profile through `course run`, as the README's main command does, and must finish with no
-/// cell error. Executed copies stay in artifacts/test-notebooks/ for inspection.
+/// cell error, and its exported HTML must render in headless Chromium with no network (every chart
+/// drawn, no script error). Executed copies stay in artifacts/test-notebooks/, screenshots in
+/// artifacts/screenshots/, for inspection.
 /// </summary>
 public class CourseNotebookTests
 {
@@ -40,7 +43,12 @@ public class CourseNotebookTests
         Assert.Empty(errors);
         Assert.All(executed.Cells.Where(c => c.IsCode), c => Assert.NotNull(c.Json["execution_count"]));
         Assert.Empty(NbformatValidator.Problems(executed.ToJson()));
-        Assert.True(File.Exists(Path.Combine(outDir, Path.ChangeExtension(notebook, ".html"))));
+
+        // The exported page in headless Chromium, offline: every chart drawn, no script error.
+        var html = Path.Combine(outDir, Path.ChangeExtension(notebook, ".html"));
+        var check = await BrowserPage.CheckAsync(html, Path.Combine(Repo.Artifacts("screenshots"), Path.ChangeExtension(notebook, ".png")));
+        Assert.True(check.RenderedCharts == check.Charts, check.ToString());
+        Assert.True(check.Errors.Count == 0 && check.BlockedRequests.Count == 0, check.ToString());
     }
 
     [Theory]
