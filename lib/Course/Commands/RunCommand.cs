@@ -84,6 +84,11 @@ static class RunCommand
 
     static async Task<int> RunHereAsync(string notebook, string outputDirectory, RunOptions options, string? resultFile)
     {
+        // As in VS Code, the kernel's working directory is the notebook's folder: relative paths in
+        // cells (data folders, files) mean the same in both. This process runs only this notebook.
+        notebook = Path.GetFullPath(notebook);
+        if (resultFile is not null) resultFile = Path.GetFullPath(resultFile);
+        Directory.SetCurrentDirectory(Path.GetDirectoryName(notebook)!);
         var (report, result) = await NotebookJob.RunAsync(notebook, outputDirectory, options);
         if (resultFile is not null) await File.WriteAllTextAsync(resultFile, report.ToJson());
         else await WriteIndexAsync(outputDirectory, [report]);

@@ -112,10 +112,18 @@ public sealed class NotebookSession(string notebookDirectory, string notebookNam
             {
                 var error = Unwrap(exception);
                 return Fail(FailureKind.Runtime, importLine ?? LineIn(error, path),
-                    $"{error.GetType().FullName}: {error.Message}", error.ToString().Split('\n').Select(l => l.TrimEnd('\r')));
+                    $"{error.GetType().FullName}: {Headline(error.Message)}", error.ToString().Split('\n').Select(l => l.TrimEnd('\r')));
             }
             return null;
         }
+    }
+
+    // libtorch appends its C++ stack to the message of every error it raises; the message says
+    // what went wrong, the traceback keeps the rest.
+    static string Headline(string message)
+    {
+        var native = message.IndexOf("\nException raised from ", StringComparison.Ordinal);
+        return native < 0 ? message : message[..native];
     }
 
     static string ImportPath(string directory, string path) => Path.GetFullPath(Path.Combine(directory, path));

@@ -29,6 +29,23 @@ public class CliRunTests
     }
 
     [Fact]
+    public async Task Relative_paths_in_cells_resolve_against_the_notebooks_folder_as_in_VS_Code()
+    {
+        var folder = TempFolder();
+        Directory.CreateDirectory(Path.Combine(folder, "nb"));
+        await File.WriteAllTextAsync(Path.Combine(folder, "data.txt"), "beside the notebook's folder");
+        await File.WriteAllTextAsync(Path.Combine(folder, "nb", "paths.ipynb"),
+            Json([Code("System.IO.File.ReadAllText(\"../data.txt\")")]));
+        var outDir = Path.Combine(folder, "out");
+
+        var run = await CourseProcess.RunAsync(["run", Path.Combine("nb", "paths.ipynb"), "--out", "out"], workingDirectory: folder);
+
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var executed = NotebookDocument.Load(Path.Combine(outDir, "paths.ipynb"));
+        Assert.Equal("beside the notebook's folder", executed.Outputs(0)[0].Text());
+    }
+
+    [Fact]
     public async Task A_spinning_cell_is_stopped_at_the_timeout_and_the_notebook_is_written()
     {
         var folder = TempFolder();
