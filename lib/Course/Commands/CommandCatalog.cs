@@ -9,5 +9,6 @@ static class CommandCatalog
     [
         RunCommand.Create(),
         EnvCommand.Create(),
+        CostCommand.Create(),
     ];
 }
