@@ -45,6 +45,23 @@ public class ReferenceImplementationTests
     }
 
     [Fact]
+    public void The_course_cifar_mixer_and_gmlp_are_timms_classes_at_small_sizes()
+    {
+        var mixer = Cost.Of(ModelZoo.Get("mixer-cifar"));
+        Assert.Equal(ReferenceNumbers.TimmMixerCifar.Params, mixer.Params);
+        Assert.Equal(ReferenceNumbers.TimmMixerCifar.Macs, mixer.Macs);
+
+        var gmlp = (GmlpConfig)ModelZoo.Get("gmlp-cifar");
+        var oneHead = Cost.Of(gmlp with { Heads = 1 });
+        Assert.Equal(ReferenceNumbers.TimmGmlpCifarOneHead.Params, oneHead.Params);
+        Assert.Equal(ReferenceNumbers.TimmGmlpCifarOneHead.Macs, oneHead.Macs);
+        // 4 heads: three more 64×64 matrices and 64-biases per block, and not one more MAC
+        var fourHeads = Cost.Of(gmlp);
+        Assert.Equal(oneHead.Params + gmlp.Layers * 3 * (64 * 64 + 64), fourHeads.Params);
+        Assert.Equal(oneHead.Macs, fourHeads.Macs);
+    }
+
+    [Fact]
     public void Mixer_h14_equals_the_transcription_and_the_papers_431M()
     {
         var cost = Cost.Of(ModelZoo.Get("mixer-h14"));

@@ -56,6 +56,14 @@ static class ReferenceNumbers
     /// <summary>The gMLP seed's Image_Classification(): MACs for one 32² image by PyTorch forward hooks, our convention (source 1).</summary>
     public const long SeedGmlpTorchMacs = 82_810_368;
 
+    /// <summary>
+    /// Course configs built with timm's own classes (source 1): MlpMixer(num_classes=10, img_size=32, patch_size=4,
+    /// num_blocks=6, embed_dim=128) — our mixer-cifar — and the same with mlp_ratio=6, SpatialGatingBlock,
+    /// GatedMlp — our gmlp-cifar with a single gate head. Parameters and forward-hook MACs per 32² image.
+    /// </summary>
+    public static readonly (string Description, long Params, long Macs) TimmMixerCifar = ("timm MlpMixer 32²/4, 6×128", 851_082, 57_017_600);
+    public static readonly (string Description, long Params, long Macs) TimmGmlpCifarOneHead = ("timm gMLP 32²/4, 6×128, ratio 6", 929_034, 66_454_784);
+
     /// <summary>MACs for one 224² image by PyTorch forward hooks on the timm transcription (nn.Linear incl. timm's SGU proj, nn.Conv2d) (source 1).</summary>
     public static readonly (string Name, long Macs)[] TorchHookMacs =
     [
