@@ -9,6 +9,7 @@ static class CommandCatalog
     [
         RunCommand.Create(),
         EnvCommand.Create(),
+        CostCommand.Create(),
         DataCommand.Create(),
         GradingCommands.Release(),
         GradingCommands.Grade(),

@@ -1,0 +1,103 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MlpRevival.Models;
+
+/// <summary>
+/// The seed article's gMLPBlock: LayerNorm → channel_proj_U (Linear + GELU) → SGU →
+/// channel_proj_V (Linear + GELU) → + residual. Unlike the paper and timm, V is followed by a GELU;
+/// the SGU weights start U(−0.05, 0.05) rather than ≈0 (bias 1 as in the paper). LayerNorms use
+/// PyTorch's default eps 1e-5.
+/// </summary>
+public sealed class SeedGmlpBlock : nn.Module<Tensor, Tensor>
+{
+    readonly LayerNorm norm;
+    readonly Linear channel_proj_U;
+    readonly SpatialGatingUnit sgu;
+    readonly Linear channel_proj_V;
+
+    public SeedGmlpBlock(long dModel, long dFfn, long seqLen, string name = "gmlp_block") : base(name)
+    {
+        norm = nn.LayerNorm(dModel);
+        channel_proj_U = nn.Linear(dModel, dFfn);
+        sgu = new SpatialGatingUnit(dFfn, seqLen, heads: 1, uniformRange: 0.05);
+        channel_proj_V = nn.Linear(dFfn / 2, dModel);
+        RegisterComponents();
+    }
+
+    public SpatialGatingUnit Sgu => sgu;
+
+    public override Tensor forward(Tensor x)
+    {
+        using var n = norm.forward(x);
+        using var u = channel_proj_U.forward(n);
+        using var z = nn.functional.gelu(u);
+        using var gated = sgu.forward(z);
+        using var v = channel_proj_V.forward(gated);
+        using var y = nn.functional.gelu(v);
+        return y + x;
+    }
+}
+
+/// <summary>
+/// The seed article's image classifier (its <c>Image_Classification</c> wrapping <c>gMLP_Vision</c>),
+/// faithful to the PyTorch code: patch embedding (conv, stride = patch) → prepend a CLS token → add a
+/// learned position embedding → dropout 0.1 → gMLP blocks → LayerNorm → CLS output →
+/// fc_1 (d_model → 256) → GELU → head. PyTorch's default initialisation (TorchSharp's is the same);
+/// CLS token and position embedding start at zero, as in the seed.
+/// </summary>
+public sealed class SeedGmlpClassifier : StagedModel
+{
+    readonly PatchEmbedding patch_embed;
+    Parameter cls_token;
+    Parameter pos_embed;
+    readonly Dropout pos_drop;
+    readonly ModuleList<SeedGmlpBlock> blocks;
+    readonly LayerNorm norm;
+    readonly Linear fc_1;
+    readonly Linear head;
+
+    /// <param name="generator">The source of the initial weights (null: TorchSharp's global generator).</param>
+    public SeedGmlpClassifier(SeedGmlpConfig config, Generator? generator = null) : base("SeedGmlpClassifier")
+    {
+        config.Validate();
+        Config = config;
+        patch_embed = new PatchEmbedding(ModelConfig.InChannels, config.Hidden, config.Patch);
+        cls_token = nn.Parameter(zeros(1, 1, config.Hidden));
+        pos_embed = nn.Parameter(zeros(1, config.Tokens, config.Hidden));
+        pos_drop = nn.Dropout(0.1);
+        blocks = new ModuleList<SeedGmlpBlock>();
+        for (int i = 0; i < config.Layers; i++) blocks.Add(new SeedGmlpBlock(config.Hidden, config.Ffn, config.Tokens));
+        norm = nn.LayerNorm(config.Hidden);
+        fc_1 = nn.Linear(config.Hidden, config.FcHidden);
+        head = nn.Linear(config.FcHidden, config.Classes);
+        RegisterComponents();
+        Init.TorchDefaults(this, generator);                      // PyTorch's defaults, as the seed
+        foreach (var block in blocks) block.Sgu.Reset(generator); // the seed's SGU: W ~ U(−0.05, 0.05), b = 1
+    }
+
+    public SeedGmlpConfig Config { get; }
+    public IReadOnlyList<SeedGmlpBlock> Blocks => [.. blocks];
+
+    protected override IEnumerable<Stage> BuildStages()
+    {
+        yield return Step("patch_embed", patch_embed);
+        yield return new Stage("tokens", AddClsAndPosition, () => cls_token.numel() + pos_embed.numel());
+        for (int i = 0; i < blocks.Count; i++) yield return Step($"block {i + 1}", blocks[i]);
+        yield return Step("norm", norm);
+        yield return Op("cls", x => x.select(1, 0));           // the CLS token's row
+        yield return Step("fc_1", fc_1, y => nn.functional.gelu(y));
+        yield return Step("head", head);
+    }
+
+    Tensor AddClsAndPosition(Tensor patches)                        // [B, S, C] → [B, S + 1, C]
+    {
+        using var cls = cls_token.expand(patches.shape[0], -1, -1);
+        using var tokens = cat([cls, patches], 1);
+        var placed = tokens + pos_embed;
+        var dropped = pos_drop.forward(placed);
+        if (!ReferenceEquals(dropped, placed)) placed.Dispose();
+        return dropped;
+    }
+}
