@@ -10,5 +10,6 @@ static class CommandCatalog
         RunCommand.Create(),
         EnvCommand.Create(),
         DataCommand.Create(),
+        TrainCommand.CreateWithBuiltInModels(),   // TODO(merge): use ModelZoo
     ];
 }

@@ -40,7 +40,7 @@ public sealed class SilentProgress : ITrainingProgress
 }
 
 /// <summary>Plain text, no escape codes: a line per epoch and one at the end (and a step line every ~15 s in long epochs).</summary>
-public sealed class ConsoleProgress(TextWriter? writer = null, double stepLineSeconds = 15) : ITrainingProgress
+public sealed class ConsoleProgress(TextWriter? writer = null, double stepLineSeconds = 15, bool reportEnd = true) : ITrainingProgress
 {
     readonly TextWriter output = writer ?? Console.Out;
     double lastLine;
@@ -64,5 +64,8 @@ public sealed class ConsoleProgress(TextWriter? writer = null, double stepLineSe
                          (m.TestTopK is { } t ? $" | test loss {m.TestLoss:F4}, top-1 {t[0]:P1}, top-5 {t[4]:P1}" : "") +
                          $" | {m.ImagesPerSecond:N0} img/s, {m.Seconds:F1} s");
 
-    public void End(TrainResult r) => output.WriteLine($"{r.Name}: {r.Message}");
+    public void End(TrainResult r)
+    {
+        if (reportEnd) output.WriteLine($"{r.Name}: {r.Message}");
+    }
 }
