@@ -1,0 +1,268 @@
+using System.CommandLine;
+using System.Globalization;
+using MlpRevival.Data;
+using MlpRevival.Training;
+using Spectre.Console;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlpRevival.Cli.Commands;
+
+/// <summary>
+/// course train &lt;config&gt;: one training run on CIFAR-10 from the command line, with the same
+/// engine the notebooks use (MlpRevival.Training.Trainer): a live progress bar, then the per-epoch
+/// table, top-1…top-5 and per-class accuracy. Exit codes: 0 done, 1 the run failed (NaN loss,
+/// missing data, unusable checkpoint), 2 bad options, 130 interrupted (resume with --resume).
+/// The model comes from <c>buildModel(name, seed, device)</c>, so the command knows nothing of
+/// model families.
+/// </summary>
+static class TrainCommand
+{
+    // TODO(merge): use ModelZoo — replace BuiltIn with
+    //   TrainCommand.Create((name, seed, device) => ModelZoo.Build(ModelZoo.Get(name), seed, device), ModelZoo.Names)
+    // in CommandCatalog. These two stand-ins only exist so that the command works before the model library is merged.
+    public static Command CreateWithBuiltInModels() => Create(BuiltIn.Build, BuiltIn.Names);
+
+    public static Command Create(Func<string, int, Device, nn.Module<Tensor, Tensor>> buildModel, IEnumerable<string> names)
+    {
+        var known = names.ToList();
+        var config = new Argument<string>("config") { Description = $"The model configuration: {string.Join(", ", known)}." };
+        var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 10 };
+        var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 128 };
+        var samples = new Option<int?>("--samples") { Description = "Train on a class-balanced subset of this many images (default: all)." };
+        var testSamples = new Option<int?>("--test-samples") { Description = "Evaluate on a class-balanced subset of this many test images (default: all)." };
+        var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
+        var wd = new Option<double>("--wd") { Description = "Weight decay (passed to AdamW explicitly; TorchSharp's default is 0).", DefaultValueFactory = _ => 0.05 };
+        var optimizer = new Option<string>("--optimizer") { Description = "adamw or sgd (Nesterov momentum 0.9).", DefaultValueFactory = _ => "adamw" };
+        var warmup = new Option<double>("--warmup") { Description = "Warmup epochs (linear), then cosine decay.", DefaultValueFactory = _ => 0 };
+        var schedule = new Option<string>("--schedule") { Description = "cosine or constant.", DefaultValueFactory = _ => "cosine" };
+        var smoothing = new Option<double>("--label-smoothing") { Description = "Label smoothing ε.", DefaultValueFactory = _ => 0 };
+        var clip = new Option<double?>("--clip") { Description = "Clip the gradient norm to this value." };
+        var augment = new Option<bool>("--augment") { Description = "Random crop (pad 4) and horizontal flip." };
+        var data = new Option<string?>("--data") { Description = $"CIFAR-10 folder (default: ${Cifar10.EnvironmentVariable} or datasets/cache/{Cifar10.FolderName}; downloaded if missing)." };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint here after every epoch." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --checkpoint." };
+        var seed = new Option<int>("--seed") { Description = "Seed of the initial weights, batch order, augmentation and dropout.", DefaultValueFactory = _ => 0 };
+        var device = new Option<string?>("--device") { Description = $"auto, cpu, cuda or cuda:N (default: ${Devices.EnvironmentVariable} or auto)." };
+        var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimizer steps (quick runs)." };
+        var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: its own choice)." };
+
+        var command = new Command("train", "Train a model on CIFAR-10 with a live progress bar; print the per-epoch table and top-1…top-5.");
+        command.Arguments.Add(config);
+        foreach (var o in new Option[] { epochs, batch, samples, testSamples, lr, wd, optimizer, warmup, schedule, smoothing, clip, augment, data, checkpoint, resume, seed, device, maxSteps, threads })
+            command.Options.Add(o);
+
+        command.SetAction((parse, cancel) => Task.FromResult(Execute(parse, cancel)));
+        return command;
+
+        int Execute(ParseResult parse, CancellationToken cancel)
+        {
+            var name = parse.GetValue(config)!;
+            TrainConfig run;
+            Device chosen;
+            try
+            {
+                if (!known.Contains(name))
+                    throw new ArgumentException($"Unknown config '{name}'. Known: {string.Join(", ", known)}.");
+                run = new TrainConfig
+                {
+                    Name = name,
+                    Epochs = parse.GetValue(epochs),
+                    BatchSize = parse.GetValue(batch),
+                    LearningRate = parse.GetValue(lr),
+                    WeightDecay = parse.GetValue(wd),
+                    Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant() switch
+                    {
+                        "adamw" => OptimizerKind.AdamW,
+                        "sgd" => OptimizerKind.Sgd,
+                        var other => throw new ArgumentException($"--optimizer {other}: use adamw or sgd."),
+                    },
+                    Schedule = parse.GetValue(schedule)!.ToLowerInvariant() switch
+                    {
+                        "cosine" => ScheduleKind.Cosine,
+                        "constant" => ScheduleKind.Constant,
+                        var other => throw new ArgumentException($"--schedule {other}: use cosine or constant."),
+                    },
+                    WarmupEpochs = parse.GetValue(warmup),
+                    LabelSmoothing = parse.GetValue(smoothing),
+                    ClipGradNorm = parse.GetValue(clip),
+                    Seed = parse.GetValue(seed),
+                    Device = parse.GetValue(device),
+                    MaxSteps = parse.GetValue(maxSteps),
+                    CheckpointPath = parse.GetValue(checkpoint) is { } c ? Path.GetFullPath(c) : null,
+                    Resume = parse.GetValue(resume),
+                };
+                if (run.Resume && run.CheckpointPath is null) throw new ArgumentException("--resume needs --checkpoint <file>.");
+                run.Validate();
+                if (parse.GetValue(threads) is { } t)
+                {
+                    if (t < 1) throw new ArgumentException("--threads must be at least 1.");
+                    torch.set_num_threads(t);
+                }
+                chosen = string.IsNullOrWhiteSpace(run.Device) ? Devices.Default : Devices.Choose(run.Device);
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+                return 2;
+            }
+
+            ImageSet? train = null, test = null;
+            try
+            {
+                var folder = Cifar10.Ensure(parse.GetValue(data));
+                train = Subset(Cifar10.LoadTrain(folder), parse.GetValue(samples), run.Seed, "--samples");
+                test = Subset(Cifar10.LoadTest(folder), parse.GetValue(testSamples), run.Seed, "--test-samples");
+                var pipeline = DataPipeline.For(train);
+                if (parse.GetValue(augment)) pipeline = pipeline.WithAugmentation();
+                if (run.Resume && !File.Exists(run.CheckpointPath))
+                    AnsiConsole.MarkupLine($"[yellow]No checkpoint at {Markup.Escape(run.CheckpointPath!)} yet: starting a new run.[/]");
+                AnsiConsole.MarkupLine($"[grey]data: {Markup.Escape(train.ToString())}; test: {test.Count:N0} images; pipeline: {Markup.Escape(pipeline.ToString())}[/]");
+
+                using var model = buildModel(name, (int)run.Seed, chosen);
+                var result = RunWithProgress(model, train, test, run, pipeline, cancel);
+                Report(result);
+                return result.Status switch
+                {
+                    TrainStatus.Completed => 0,
+                    TrainStatus.Cancelled => 130,
+                    _ => 1,
+                };
+            }
+            catch (Exception e) when (e is DataSetException or InvalidDataException or ArgumentException)
+            {
+                AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+                return e is ArgumentException ? 2 : 1;
+            }
+            finally
+            {
+                train?.Dispose();
+                test?.Dispose();
+            }
+        }
+    }
+
+    static ImageSet Subset(ImageSet set, int? samples, long seed, string option)
+    {
+        if (samples is not { } n) return set;
+        int classes = set.ClassNames.Count;
+        if (n < classes || n > set.Count)
+        {
+            set.Dispose();
+            throw new ArgumentException($"{option} {n}: give between {classes} and {set.Count:N0} (a class-balanced subset: {option} / {classes} images per class).");
+        }
+        using (set) return set.Subset(n / classes, seed);
+    }
+
+    static TrainResult RunWithProgress(nn.Module<Tensor, Tensor> model, ImageSet train, ImageSet test, TrainConfig config, DataPipeline pipeline, CancellationToken cancel)
+    {
+        // A live bar needs a terminal; redirected output (CI, logs) gets plain lines instead of escape codes.
+        if (!AnsiConsole.Profile.Capabilities.Interactive)
+            return Trainer.Fit(model, train, test, config, pipeline, new ConsoleProgress(reportEnd: false), cancel);
+        TrainResult? result = null;
+        AnsiConsole.Progress()
+            .AutoClear(false)
+            .HideCompleted(false)
+            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn { Width = 24 }, new PercentageColumn(), new RemainingTimeColumn())
+            .Start(context => result = Trainer.Fit(model, train, test, config, pipeline, new SpectreProgress(context), cancel));
+        return result!;
+    }
+
+    /// <summary>One bar for the whole run; its description carries epoch, loss, accuracy and img/s.</summary>
+    sealed class SpectreProgress(ProgressContext context) : ITrainingProgress
+    {
+        ProgressTask? task;
+        string last = "";
+
+        public void Start(RunStart s)
+        {
+            AnsiConsole.MarkupLine($"[bold]{Markup.Escape(s.Config.Name)}[/]: {s.Parameters:N0} parameters on {Markup.Escape(s.Device)}, " +
+                                   $"{s.Config.Epochs} epochs × {s.StepsPerEpoch} steps of {s.Config.BatchSize}, {s.Config.Optimizer} lr {s.Config.LearningRate:G3} wd {s.Config.WeightDecay:G3}" +
+                                   (s.FirstEpoch > 0 ? $", resuming after epoch {s.FirstEpoch}" : ""));
+            task = context.AddTask("starting", maxValue: Math.Max(s.TotalSteps, 1));
+            task.Value = s.FirstStep;
+        }
+
+        public void Step(StepReport s)
+        {
+            if (task is null) return;
+            task.Value = s.Step;
+            last = string.Create(CultureInfo.InvariantCulture, $"epoch {s.Epoch + 1} loss {s.RunningLoss:F3} top-1 {100 * s.RunningTop1:F1}% {s.ImagesPerSecond:N0} img/s");
+            task.Description = Markup.Escape(last);
+        }
+
+        public void Evaluating(int epoch)
+        {
+            if (task is not null) task.Description = Markup.Escape($"{last} (test…)");
+        }
+
+        public void EpochEnd(EpochMetrics m, IReadOnlyList<EpochMetrics> history) =>
+            context.Refresh();
+
+        public void End(TrainResult result)
+        {
+            if (task is null) return;
+            if (result.Completed) task.Value = task.MaxValue;
+            task.Description = Markup.Escape(last);
+            task.StopTask();
+        }
+    }
+
+    static void Report(TrainResult result)
+    {
+        if (result.Epochs.Count > 0)
+        {
+            var epochs = new Table().Border(TableBorder.Rounded).Title("per epoch")
+                .AddColumns("epoch", "lr", "train\nloss", "train\ntop-1", "test\nloss", "test\ntop-1", "test\ntop-5", "img/s", "s");
+            foreach (var column in epochs.Columns) column.RightAligned().NoWrap();
+            string Percent(double? x) => x is { } v ? (100 * v).ToString("F1", CultureInfo.InvariantCulture) + "%" : "";
+            foreach (var e in result.Epochs)
+                epochs.AddRow(e.Epoch.ToString(CultureInfo.InvariantCulture), e.LearningRate.ToString("0.0e0", CultureInfo.InvariantCulture),
+                    e.TrainLoss.ToString("F3", CultureInfo.InvariantCulture), Percent(e.TrainTop1),
+                    e.TestLoss?.ToString("F3", CultureInfo.InvariantCulture) ?? "", Percent(e.TestTop1), Percent(e.TestTop5),
+                    e.ImagesPerSecond.ToString("N0", CultureInfo.InvariantCulture), e.Seconds.ToString("F1", CultureInfo.InvariantCulture));
+            AnsiConsole.Write(epochs);
+        }
+        if (result.Test is { } test)
+        {
+            var topk = new Table().Border(TableBorder.Rounded).Title($"test set ({test.Count:N0} images)").AddColumns("metric", "accuracy");
+            topk.Columns[1].RightAligned();
+            for (int k = 0; k < 5; k++) topk.AddRow($"top-{k + 1}", test.TopK[k].ToString("P2", CultureInfo.InvariantCulture));
+            topk.AddRow("loss", test.Loss.ToString("F4", CultureInfo.InvariantCulture));
+            var perClass = new Table().Border(TableBorder.Rounded).Title("per class (top-1)").AddColumns("class", "accuracy");
+            perClass.Columns[1].RightAligned();
+            for (int c = 0; c < test.ClassNames.Count; c++)
+                perClass.AddRow(Markup.Escape(test.ClassNames[c]), test.PerClassAccuracy[c].ToString("P1", CultureInfo.InvariantCulture));
+            AnsiConsole.Write(new Columns(topk, perClass).Collapse());
+        }
+        var color = result.Completed ? "green" : result.Status == TrainStatus.Cancelled ? "yellow" : "red";
+        AnsiConsole.MarkupLine($"[{color}]{Markup.Escape(result.Message)}[/]");
+        if (result.Config.CheckpointPath is { } path && File.Exists(path))
+            AnsiConsole.MarkupLine($"[grey]checkpoint: {Markup.Escape(path)}[/]");
+    }
+
+    /// <summary>
+    /// TODO(merge): use ModelZoo. Stand-ins until the model library is merged: a linear classifier and
+    /// a flatten-MLP on 32×32×3 inputs.
+    /// </summary>
+    static class BuiltIn
+    {
+        public static readonly string[] Names = ["linear-cifar", "mlp-cifar"];
+
+        public static nn.Module<Tensor, Tensor> Build(string name, int seed, Device device)
+        {
+            torch.manual_seed(seed);
+            nn.Module<Tensor, Tensor> model = name switch
+            {
+                "linear-cifar" => nn.Sequential(("flatten", nn.Flatten()), ("head", nn.Linear(3 * 32 * 32, 10))),
+                "mlp-cifar" => nn.Sequential(
+                    ("flatten", nn.Flatten()),
+                    ("fc1", nn.Linear(3 * 32 * 32, 512)), ("act1", nn.GELU()),
+                    ("fc2", nn.Linear(512, 512)), ("act2", nn.GELU()),
+                    ("head", nn.Linear(512, 10))),
+                _ => throw new ArgumentException($"Unknown config '{name}'. Known: {string.Join(", ", Names)}."),
+            };
+            return model.to(device);
+        }
+    }
+}

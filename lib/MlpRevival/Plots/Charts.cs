@@ -1,0 +1,203 @@
+using System.Globalization;
+using MlpRevival.Data;
+using MlpRevival.Training;
+using Plotly.NET;
+using TorchSharp;
+using static TorchSharp.torch;
+using CSharpChart = Plotly.NET.CSharp.Chart;
+
+namespace MlpRevival.Plots;
+
+/// <summary>
+/// The course's charts. Each returns a Plotly.NET <see cref="GenericChart"/>: the last expression of a
+/// notebook cell (or <c>.Display()</c>) renders it through the course's formatter, in VS Code and in
+/// exported HTML alike. Sized for a ~1000 px page, with titles, axis labels and legends.
+/// </summary>
+public static class Charts
+{
+    /// <summary>
+    /// Loss and top-1 accuracy per epoch, train (dashed) vs test (solid), one colour per run —
+    /// several runs on one chart compare them.
+    /// </summary>
+    public static GenericChart Curves(params TrainResult[] runs) => Curves((IEnumerable<TrainResult>)runs);
+
+    public static GenericChart Curves(IEnumerable<TrainResult> runs, string? title = null)
+    {
+        var list = runs.ToList();
+        if (list.Count == 0) throw new ArgumentException("no runs to plot.", nameof(runs));
+        var loss = new List<GenericChart>();
+        var accuracy = new List<GenericChart>();
+        for (int r = 0; r < list.Count; r++)
+        {
+            var run = list[r];
+            var color = Color.fromHex(Style.Palette[r % Style.Palette.Length]);
+            var epochs = run.Epochs.Select(e => e.Epoch).ToList();
+            string Label(string split) => list.Count == 1 ? split : $"{run.Name} · {split}";
+            GenericChart Line(IEnumerable<double?> values, string split, bool legend)
+            {
+                var points = epochs.Zip(values).Where(p => p.Second is { } v && double.IsFinite(v)).ToList();
+                var line = CSharpChart.Line<int, double, string>(
+                    points.Select(p => p.First), points.Select(p => p.Second!.Value), ShowMarkers: true, Name: Label(split),
+                    ShowLegend: legend, LineColor: color, MarkerColor: color,
+                    LineDash: split == "train" ? StyleParam.DrawingStyle.Dash : StyleParam.DrawingStyle.Solid);
+                return Style.Traces(line, new Dictionary<string, object> { ["legendgroup"] = Label(split) });
+            }
+            loss.Add(Line(run.Epochs.Select(e => (double?)e.TrainLoss), "train", true));
+            accuracy.Add(Line(run.Epochs.Select(e => (double?)e.TrainTop1), "train", false));
+            if (run.Epochs.Any(e => e.TestLoss is not null))
+            {
+                loss.Add(Line(run.Epochs.Select(e => e.TestLoss), "test", true));
+                accuracy.Add(Line(run.Epochs.Select(e => e.TestTop1), "test", false));
+            }
+        }
+        var chart = CSharpChart.Grid([CSharpChart.Combine(loss), CSharpChart.Combine(accuracy)], 1, 2,
+                                     SubPlotTitles: new[] { "cross-entropy loss", "top-1 accuracy" }, XGap: 0.12);
+        chart = Style.Page(chart, 980, 420, title ?? (list.Count == 1 ? $"{list[0].Name}: training curves" : "training curves"));
+        return Style.Layout(chart, l =>
+        {
+            Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "epoch"))), ("dtick", 1), ("gridcolor", "#eee")));
+            Style.Axis(l, "xaxis2", Dict(("title", Dict(("text", "epoch"))), ("dtick", 1), ("gridcolor", "#eee")));
+            Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "loss"))), ("gridcolor", "#eee")));
+            Style.Axis(l, "yaxis2", Dict(("title", Dict(("text", "accuracy"))), ("tickformat", ".0%"), ("gridcolor", "#eee")));
+            l.SetProperty("legend", Dict(("orientation", "h"), ("y", -0.18)));
+            l.SetProperty("margin", Dict(("l", 60), ("r", 20), ("t", 70), ("b", 90)));
+        });
+    }
+
+    /// <summary>The loss of every optimizer step (light) and its moving average (solid), one colour per run.</summary>
+    public static GenericChart StepLoss(params TrainResult[] runs)
+    {
+        var traces = new List<GenericChart>();
+        for (int r = 0; r < runs.Length; r++)
+        {
+            var color = Style.Palette[r % Style.Palette.Length];
+            var losses = runs[r].StepLosses.Select(v => (double)v).ToList();
+            int window = Math.Max(1, losses.Count / 25);
+            var smooth = losses.Select((_, i) => losses.Skip(Math.Max(0, i - window + 1)).Take(Math.Min(window, i + 1)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()).ToList();
+            var steps = Enumerable.Range(1, losses.Count).ToList();
+            traces.Add(CSharpChart.Line<int, double, string>(steps, losses, Name: $"{runs[r].Name} (per step)", Opacity: 0.3, LineColor: Color.fromHex(color), ShowLegend: false));
+            traces.Add(CSharpChart.Line<int, double, string>(steps, smooth, Name: $"{runs[r].Name} (average of {window})", LineColor: Color.fromHex(color)));
+        }
+        var chart = Style.Page(CSharpChart.Combine(traces), 980, 380, "training loss per step");
+        return Style.Layout(chart, l =>
+        {
+            Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "optimizer step"))), ("gridcolor", "#eee")));
+            Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "cross-entropy loss"))), ("gridcolor", "#eee")));
+        });
+    }
+
+    /// <summary>Top-1 … top-5 test accuracy of several models, as grouped bars.</summary>
+    public static GenericChart TopK(IEnumerable<(string Model, IReadOnlyList<double> TopK)> models, string title = "top-k test accuracy")
+    {
+        var keys = Enumerable.Range(1, 5).Select(k => $"top-{k}").ToList();
+        var bars = models.Select((m, i) => CSharpChart.Column<double, string, string>(
+            m.TopK.Take(5), Keys: keys, Name: m.Model, MarkerColor: Color.fromHex(Style.Palette[i % Style.Palette.Length]),
+            MultiText: m.TopK.Take(5).Select(a => a.ToString("P1", CultureInfo.InvariantCulture)).ToList(),
+            TextPosition: StyleParam.TextPosition.Outside)).ToList();
+        if (bars.Count == 0) throw new ArgumentException("no models to plot.", nameof(models));
+        var chart = Style.Page(CSharpChart.Combine(bars), 980, 420, title);
+        return Style.Layout(chart, l =>
+        {
+            l.SetProperty("barmode", "group");
+            Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "accuracy"))), ("tickformat", ".0%"), ("range", new[] { 0.0, 1.08 }), ("gridcolor", "#eee")));
+            Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "the true class is among the k highest scores")))));
+        });
+    }
+
+    /// <summary>Top-k bars of finished runs (their final test evaluation).</summary>
+    public static GenericChart TopK(params TrainResult[] runs) =>
+        TopK(runs.Where(r => r.Test is not null).Select(r => (r.Name, r.Test!.TopK)));
+
+    /// <summary>
+    /// Confusion matrix as a heatmap: rows the true class, columns the predicted one; colour = share of
+    /// the row (recall), text = image count.
+    /// </summary>
+    public static GenericChart Confusion(EvalResult eval, string? title = null) => Confusion(eval.Confusion, eval.ClassNames, title);
+
+    public static GenericChart Confusion(long[,] counts, IReadOnlyList<string> classNames, string? title = null)
+    {
+        int n = counts.GetLength(0);
+        if (counts.GetLength(1) != n || classNames.Count != n)
+            throw new ArgumentException($"a {counts.GetLength(0)}×{counts.GetLength(1)} matrix needs that many class names (got {classNames.Count}).");
+        var share = Enumerable.Range(0, n).Select(i =>
+        {
+            double row = Enumerable.Range(0, n).Sum(j => (double)counts[i, j]);
+            return Enumerable.Range(0, n).Select(j => row == 0 ? 0 : counts[i, j] / row).ToArray();
+        }).ToArray();
+        var text = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => counts[i, j].ToString(CultureInfo.InvariantCulture)).ToArray()).ToArray();
+        var chart = CSharpChart.AnnotatedHeatmap<double, string, string, string>(
+            share, text, X: classNames.ToArray(), Y: classNames.ToArray(), ReverseYAxis: true, XGap: 1, YGap: 1);
+        chart = Style.Traces(chart, new Dictionary<string, object>
+        {
+            // plotly.js's "Blues" runs dark → light: reversed, so that more is darker.
+            ["zmin"] = 0, ["zmax"] = 1, ["colorscale"] = "Blues", ["reversescale"] = true,
+            ["colorbar"] = Dict(("title", Dict(("text", "share of row"))), ("tickformat", ".0%")),
+            ["hovertemplate"] = "true %{y}, predicted %{x}: %{z:.1%}<extra></extra>",
+        });
+        long total = 0, correct = 0;
+        for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) { total += counts[i, j]; if (i == j) correct += counts[i, j]; }
+        chart = Style.Page(chart, 720, 640, title ?? $"confusion matrix ({total:N0} test images, {(double)correct / Math.Max(total, 1):P1} correct)");
+        return Style.Layout(chart, l =>
+        {
+            Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "predicted class"))), ("side", "bottom"), ("tickangle", -35)));
+            Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "true class"))), ("autorange", "reversed"), ("scaleanchor", "x")));
+            l.SetProperty("margin", Dict(("l", 100), ("r", 20), ("t", 60), ("b", 100)));
+        });
+    }
+
+    /// <summary>
+    /// Learned token-mixing weights of gMLP's spatial gating unit: W [heads, n, n] (or [n, n]), one
+    /// heatmap per head plus their average; entry (i, j) is how much token j feeds token i. A diverging
+    /// colour scale centred on 0, the same range in every panel, square cells.
+    /// </summary>
+    public static GenericChart SpatialWeights(Tensor weights, string title = "spatial gating weights W (row i: output token, column j: input token)", int columns = 4)
+    {
+        using var scope = torch.NewDisposeScope();
+        var w = weights.detach().cpu().to(ScalarType.Float64);
+        if (w.dim() == 2) w = w.unsqueeze(0);
+        if (w.dim() != 3 || w.shape[1] != w.shape[2])
+            throw new ArgumentException($"expected [heads, n, n] or [n, n] weights, got [{string.Join(", ", weights.shape)}].", nameof(weights));
+        int heads = (int)w.shape[0], n = (int)w.shape[1];
+        var panels = new List<(string Title, double[][] Z)>();
+        double[][] Matrix(Tensor m)
+        {
+            var flat = m.contiguous().data<double>().ToArray();
+            return Enumerable.Range(0, n).Select(i => flat.AsSpan(i * n, n).ToArray()).ToArray();
+        }
+        for (int h = 0; h < heads; h++) panels.Add(($"head {h + 1}", Matrix(w[h])));
+        if (heads > 1) panels.Add(("average of heads", Matrix(w.mean([0L]))));
+        double range = Math.Max(panels.Max(p => p.Z.Max(r => r.Max(Math.Abs))), 1e-12);
+
+        int cols = Math.Min(columns, panels.Count), rows = (panels.Count + cols - 1) / cols;
+        var charts = panels.Select((p, i) => Style.Traces(
+            CSharpChart.Heatmap<double, int, int, string>(p.Z, ShowScale: i == panels.Count - 1),
+            new Dictionary<string, object>
+            {
+                // plotly.js's RdBu: blue = negative, white = 0, red = positive.
+                ["zmin"] = -range, ["zmax"] = range, ["zmid"] = 0, ["colorscale"] = "RdBu", ["reversescale"] = false,
+                ["hovertemplate"] = "token %{x} → token %{y}: %{z:.4f}<extra></extra>",
+            })).ToList();
+        var grid = CSharpChart.Grid(charts, rows, cols, SubPlotTitles: panels.Select(p => p.Title).ToList(), XGap: 0.08, YGap: 0.12);
+        int cell = cols switch { 1 => 420, 2 => 380, 3 => 290, _ => 220 };
+        grid = Style.Page(grid, Math.Min(980, cols * cell + 120), rows * cell + 90, title);
+        return Style.Layout(grid, l =>
+        {
+            for (int i = 1; i <= panels.Count; i++)
+            {
+                string suffix = i == 1 ? "" : i.ToString(CultureInfo.InvariantCulture);
+                Style.Axis(l, "xaxis" + suffix, Dict(("constrain", "domain"), ("showgrid", false), ("zeroline", false)));
+                Style.Axis(l, "yaxis" + suffix, Dict(("autorange", "reversed"), ("scaleanchor", "x" + suffix), ("constrain", "domain"), ("showgrid", false), ("zeroline", false)));
+            }
+            l.SetProperty("margin", Dict(("l", 50), ("r", 30), ("t", 80), ("b", 40)));
+        });
+    }
+
+    /// <summary>Images in a grid with their class names (see <see cref="ImageGrid"/>).</summary>
+    public static GenericChart Images(Tensor images, Tensor? labels = null, IReadOnlyList<string>? classNames = null, int columns = 10, string? title = null) =>
+        ImageGrid.Show(images, labels, classNames, columns, title);
+
+    public static GenericChart Images(ImageSet set, int count = 20, int columns = 10, string? title = null) =>
+        ImageGrid.Show(set, count, columns, title);
+
+    static Dictionary<string, object> Dict(params (string Key, object Value)[] entries) => entries.ToDictionary(e => e.Key, e => e.Value);
+}

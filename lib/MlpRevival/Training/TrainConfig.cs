@@ -1,0 +1,99 @@
+namespace MlpRevival.Training;
+
+public enum OptimizerKind { AdamW, Sgd }
+
+public enum ScheduleKind
+{
+    /// <summary>Linear warmup, then cosine decay to <see cref="TrainConfig.MinLearningRate"/> over the remaining steps.</summary>
+    Cosine,
+    /// <summary>Linear warmup, then the base learning rate throughout (the seed gMLP's setup).</summary>
+    Constant,
+}
+
+/// <summary>
+/// Everything that decides a training run. Defaults: AdamW (lr 1e-3, weight decay 0.05 — passed to
+/// TorchSharp explicitly, whose AdamW defaults to 0), batch 128, cosine schedule without warmup, no
+/// label smoothing or clipping, seed 0.
+/// </summary>
+public sealed record TrainConfig
+{
+    /// <summary>The run's name in progress displays, histories and charts.</summary>
+    public string Name { get; init; } = "run";
+
+    public int Epochs { get; init; } = 10;
+    public int BatchSize { get; init; } = 128;
+
+    public OptimizerKind Optimizer { get; init; } = OptimizerKind.AdamW;
+    public double LearningRate { get; init; } = 1e-3;
+
+    /// <summary>Decoupled weight decay for AdamW, L2 penalty for SGD. Always passed explicitly.</summary>
+    public double WeightDecay { get; init; } = 0.05;
+
+    public double Beta1 { get; init; } = 0.9;
+    public double Beta2 { get; init; } = 0.999;
+    public double Epsilon { get; init; } = 1e-8;
+
+    /// <summary>SGD only.</summary>
+    public double Momentum { get; init; } = 0.9;
+
+    /// <summary>SGD only: Nesterov momentum.</summary>
+    public bool Nesterov { get; init; } = true;
+
+    public ScheduleKind Schedule { get; init; } = ScheduleKind.Cosine;
+
+    /// <summary>Warmup length in epochs (fractions allowed); the learning rate rises linearly over it.</summary>
+    public double WarmupEpochs { get; init; }
+
+    public double MinLearningRate { get; init; }
+
+    /// <summary>Cross-entropy label smoothing ε: targets become (1 − ε)·one-hot + ε/classes.</summary>
+    public double LabelSmoothing { get; init; }
+
+    /// <summary>Clip the gradients' global L2 norm to this value; null = no clipping.</summary>
+    public double? ClipGradNorm { get; init; }
+
+    /// <summary>Seeds the batch order, the augmentations and dropout (the model's initial weights are the caller's).</summary>
+    public long Seed { get; init; }
+
+    /// <summary>auto, cpu, cuda, cuda:N; null = <see cref="Devices.Default"/> (MLP_REVIVAL_DEVICE or auto).</summary>
+    public string? Device { get; init; }
+
+    /// <summary>Evaluate on the test set after every epoch (otherwise only after the last).</summary>
+    public bool EvaluateEveryEpoch { get; init; } = true;
+
+    public int EvalBatchSize { get; init; } = 500;
+
+    /// <summary>Stop after this many optimizer steps in all (quick runs); the schedule is planned for the shorter run.</summary>
+    public long? MaxSteps { get; init; }
+
+    /// <summary>Write a checkpoint here after every epoch (atomically: temp file + rename).</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Continue from <see cref="CheckpointPath"/> if it exists (same batch size, seed, data size and optimizer required).</summary>
+    public bool Resume { get; init; }
+
+    /// <summary>Prepare the next batch on a worker thread while the current one trains.</summary>
+    public bool Prefetch { get; init; } = true;
+
+    /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that makes no sense.</summary>
+    public void Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok) throw new ArgumentException(message);
+        }
+        Require(Epochs >= 1, $"Epochs must be at least 1 (got {Epochs}).");
+        Require(BatchSize >= 1, $"BatchSize must be at least 1 (got {BatchSize}).");
+        Require(double.IsFinite(LearningRate) && LearningRate > 0, $"LearningRate must be a positive number (got {LearningRate}).");
+        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, $"WeightDecay must be ≥ 0 (got {WeightDecay}).");
+        Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, $"MinLearningRate must be between 0 and LearningRate (got {MinLearningRate}).");
+        Require(WarmupEpochs >= 0 && WarmupEpochs <= Epochs, $"WarmupEpochs must be between 0 and Epochs (got {WarmupEpochs}).");
+        Require(LabelSmoothing >= 0 && LabelSmoothing < 1, $"LabelSmoothing must be in [0, 1) (got {LabelSmoothing}).");
+        Require(ClipGradNorm is null or > 0, $"ClipGradNorm must be positive or null (got {ClipGradNorm}).");
+        Require(Momentum >= 0 && Momentum < 1, $"Momentum must be in [0, 1) (got {Momentum}).");
+        Require(!(Optimizer == OptimizerKind.Sgd && Nesterov && Momentum == 0), "SGD with Nesterov needs Momentum > 0.");
+        Require(EvalBatchSize >= 1, $"EvalBatchSize must be at least 1 (got {EvalBatchSize}).");
+        Require(MaxSteps is null or >= 1, $"MaxSteps must be at least 1 or null (got {MaxSteps}).");
+        Require(!Resume || CheckpointPath is not null, "Resume needs a CheckpointPath.");
+    }
+}

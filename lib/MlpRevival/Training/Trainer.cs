@@ -1,0 +1,189 @@
+using System.Diagnostics;
+using System.Globalization;
+using MlpRevival.Data;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace MlpRevival.Training;
+
+/// <summary>
+/// Trains any <c>Module&lt;Tensor, Tensor&gt;</c> that maps a normalised image batch [B, 3, H, W]
+/// to class logits [B, classes]: cross-entropy, AdamW or SGD, warmup + cosine schedule per step,
+/// optional label smoothing and gradient clipping, test evaluation after every epoch, a checkpoint
+/// after every epoch, and resume. Deterministic on the CPU for a given seed: batch order,
+/// augmentation and dropout are all drawn from (seed, epoch[, batch]), so a resumed run repeats the
+/// uninterrupted one step for step.
+///
+/// A NaN or infinite loss stops the run: the result has status <see cref="TrainStatus.Diverged"/>,
+/// a message naming the epoch, step and learning rate, and the history so far.
+/// </summary>
+public static class Trainer
+{
+    public static TrainResult Fit(nn.Module<Tensor, Tensor> model, ImageSet train, ImageSet? test, TrainConfig config,
+                                  DataPipeline? pipeline = null, ITrainingProgress? progress = null, CancellationToken cancel = default)
+    {
+        config.Validate();
+        pipeline ??= DataPipeline.For(train);
+        progress ??= TrainingProgress.Auto();
+        var device = string.IsNullOrWhiteSpace(config.Device) ? Devices.Default : Devices.Choose(config.Device);
+        model.to(device);
+        long parameters = model.parameters().Sum(p => p.numel());
+
+        var loader = new BatchLoader(train, config.BatchSize, pipeline.TrainTransforms, shuffle: true, config.Seed, device, config.Prefetch);
+        int stepsPerEpoch = loader.BatchesPerEpoch;
+        var schedule = LearningRateSchedule.For(config, stepsPerEpoch);
+        using var optimizer = CreateOptimizer(model, config);
+
+        var history = new List<EpochMetrics>();
+        var stepLosses = new List<float>();
+        int firstEpoch = 0;
+        long step = 0;
+        if (config.Resume && config.CheckpointPath is { } resumePath && File.Exists(resumePath))
+        {
+            var info = Checkpoint.ReadInfo(resumePath);
+            CheckResumable(info, config, train.Count, parameters, resumePath);
+            var meta = Checkpoint.Load(resumePath, model, optimizer);
+            model.to(device);
+            firstEpoch = meta.EpochsDone;
+            step = meta.Steps;
+            history.AddRange(meta.History);
+            stepLosses.AddRange(meta.StepLosses);
+        }
+
+        var runClock = Stopwatch.StartNew();
+        progress.Start(new RunStart(config, device.ToString(), parameters, stepsPerEpoch, schedule.TotalSteps, firstEpoch, step, train.Count, test?.Count));
+        var status = TrainStatus.Completed;
+        string? failure = null;
+        EvalResult? lastEval = null;
+
+        for (int epoch = firstEpoch; epoch < config.Epochs && status == TrainStatus.Completed && step < schedule.TotalSteps; epoch++)
+        {
+            if (cancel.IsCancellationRequested) { status = TrainStatus.Cancelled; break; }
+            // Dropout and any other use of the global generator: seeded per epoch, so a resume at an epoch boundary repeats it.
+            torch.manual_seed(Seeds.Mix(config.Seed, 0xD0, epoch));
+            if (device.type == DeviceType.CUDA) torch.cuda.manual_seed_all(Seeds.Mix(config.Seed, 0xD0, epoch));
+            model.train();
+            var sums = new MetricSums((int)0);
+            var epochClock = Stopwatch.StartNew();
+            double lr = schedule.At(step);
+            int inEpoch = 0;
+            foreach (var batch in loader.Epoch(epoch))
+            {
+                using var _ = batch;
+                if (cancel.IsCancellationRequested) { status = TrainStatus.Cancelled; break; }
+                using var scope = torch.NewDisposeScope();
+                lr = schedule.At(step);
+                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                optimizer.zero_grad();
+                var logits = model.forward(batch.Images);
+                var loss = nn.functional.cross_entropy(logits, batch.Labels, label_smoothing: config.LabelSmoothing);
+                float value = loss.item<float>();
+                stepLosses.Add(value);
+                if (!float.IsFinite(value))
+                {
+                    status = TrainStatus.Diverged;
+                    failure = $"Stopped: the loss became {(float.IsNaN(value) ? "NaN" : "infinite")} at epoch {epoch + 1}, step {inEpoch + 1} of {stepsPerEpoch} " +
+                              $"(optimizer step {step + 1}, learning rate {lr.ToString("G3", CultureInfo.InvariantCulture)}). " +
+                              "Try a lower learning rate (or a longer warmup), or clip gradients (ClipGradNorm / --clip). " +
+                              $"The history up to here is kept{(config.CheckpointPath is null ? "" : "; the last epoch's checkpoint is untouched")}.";
+                    break;
+                }
+                loss.backward();
+                if (config.ClipGradNorm is { } maxNorm) nn.utils.clip_grad_norm_(model.parameters(), maxNorm);
+                optimizer.step();
+                step++;
+                inEpoch++;
+                sums.Add(logits.detach(), batch.Labels, value);
+                double seconds = epochClock.Elapsed.TotalSeconds;
+                progress.Step(new StepReport(epoch, inEpoch, stepsPerEpoch, step, schedule.TotalSteps, lr, value, sums.MeanLoss,
+                                             sums.TopK[0], sums.Count / Math.Max(seconds, 1e-9), runClock.Elapsed.TotalSeconds));
+                if (step >= schedule.TotalSteps) break;
+            }
+            double trainSeconds = epochClock.Elapsed.TotalSeconds;
+            if (status != TrainStatus.Completed || inEpoch == 0) break;
+
+            bool lastEpoch = epoch + 1 == config.Epochs || step >= schedule.TotalSteps;
+            double? testLoss = null;
+            IReadOnlyList<double>? testTopK = null;
+            if (test is not null && (config.EvaluateEveryEpoch || lastEpoch))
+            {
+                progress.Evaluating(epoch);
+                lastEval = Evaluate(model, test, pipeline, config.EvalBatchSize, device);
+                testLoss = lastEval.Loss;
+                testTopK = lastEval.TopK;
+            }
+            var metrics = new EpochMetrics(epoch + 1, step, lr, sums.MeanLoss, sums.TopK, testLoss, testTopK,
+                                           sums.Count / Math.Max(trainSeconds, 1e-9), epochClock.Elapsed.TotalSeconds, sums.Count);
+            history.Add(metrics);
+            if (config.CheckpointPath is { } path)
+                Checkpoint.Save(path, new Checkpoint(Checkpoint.CurrentVersion, config.Name, epoch + 1, step, config.Seed, config.BatchSize, train.Count,
+                                                     config.Optimizer, parameters, history.ToList(), stepLosses.ToList()), model, optimizer);
+            progress.EpochEnd(metrics, history.ToList());
+        }
+
+        if (status == TrainStatus.Cancelled)
+            failure = $"Cancelled after {history.Count} of {config.Epochs} epochs ({step} steps)." +
+                      (config.CheckpointPath is null ? "" : $" Resume from {config.CheckpointPath} with Resume = true (--resume).");
+        string message = failure ?? (history.Count == 0
+            ? $"Nothing to do: the checkpoint already holds {firstEpoch} of {config.Epochs} epochs."
+            : $"Done: {history.Count} epochs, {step:N0} steps in {runClock.Elapsed.TotalSeconds:F1} s" +
+              (history[^1].TestTopK is { } t ? $"; test top-1 {t[0]:P1}, top-5 {t[4]:P1}." : "."));
+        var result = new TrainResult(config.Name, status, message, config, history, stepLosses, lastEval, step,
+                                     runClock.Elapsed.TotalSeconds, parameters, device.ToString());
+        progress.End(result);
+        return result;
+    }
+
+    /// <summary>Loss, top-1…top-5, confusion matrix and per-class accuracy of <paramref name="model"/> on <paramref name="set"/>.</summary>
+    public static EvalResult Evaluate(nn.Module<Tensor, Tensor> model, ImageSet set, DataPipeline pipeline, int batchSize = 500, Device? device = null)
+    {
+        device ??= Devices.Default;
+        var loader = new BatchLoader(set, batchSize, pipeline.EvalTransforms, shuffle: false, seed: 0, device, prefetch: true);
+        bool wasTraining = model.training;
+        model.eval();
+        int classes = set.ClassNames.Count;
+        var sums = new MetricSums(classes);
+        try
+        {
+            using var noGrad = torch.no_grad();
+            foreach (var batch in loader.Epoch(0))
+            {
+                using var _ = batch;
+                using var scope = torch.NewDisposeScope();
+                var logits = model.forward(batch.Images);
+                if (logits.shape[1] != classes)
+                    throw new ArgumentException($"the model outputs {logits.shape[1]} logits per image, but the set has {classes} classes.");
+                using var loss = nn.functional.cross_entropy(logits, batch.Labels);
+                sums.Add(logits, batch.Labels, loss.item<float>(), confusion: true);
+            }
+        }
+        finally
+        {
+            model.train(wasTraining);
+        }
+        return new EvalResult(sums.MeanLoss, sums.TopK, sums.Confusion ?? new long[classes, classes], set.ClassNames, sums.Count);
+    }
+
+    static optim.Optimizer CreateOptimizer(nn.Module model, TrainConfig c) => c.Optimizer switch
+    {
+        // Weight decay always passed explicitly: TorchSharp's AdamW defaults to 0 (PyTorch's to 0.01).
+        OptimizerKind.AdamW => optim.AdamW(model.parameters(), c.LearningRate, c.Beta1, c.Beta2, c.Epsilon, weight_decay: c.WeightDecay),
+        OptimizerKind.Sgd => optim.SGD(model.parameters(), c.LearningRate, momentum: c.Momentum, dampening: 0, weight_decay: c.WeightDecay, nesterov: c.Nesterov),
+        _ => throw new ArgumentOutOfRangeException(nameof(c), c.Optimizer, "unknown optimizer"),
+    };
+
+    static void CheckResumable(Checkpoint info, TrainConfig config, int trainImages, long parameters, string path)
+    {
+        var mismatches = new List<string>();
+        if (info.BatchSize != config.BatchSize) mismatches.Add($"batch size {info.BatchSize} (now {config.BatchSize})");
+        if (info.Seed != config.Seed) mismatches.Add($"seed {info.Seed} (now {config.Seed})");
+        if (info.TrainImages != trainImages) mismatches.Add($"{info.TrainImages:N0} training images (now {trainImages:N0})");
+        if (info.Optimizer != config.Optimizer) mismatches.Add($"optimizer {info.Optimizer} (now {config.Optimizer})");
+        if (info.Parameters != parameters) mismatches.Add($"a model with {info.Parameters:N0} parameters (now {parameters:N0})");
+        if (mismatches.Count > 0)
+            throw new ArgumentException(
+                $"Cannot resume from {path}: it was written with {string.Join(", ", mismatches)}. " +
+                "A resumed run must continue the same run: use the same settings, or another checkpoint path to start afresh.");
+    }
+}
