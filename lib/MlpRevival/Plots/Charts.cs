@@ -13,7 +13,7 @@ namespace MlpRevival.Plots;
 /// notebook cell (or <c>.Display()</c>) renders it through the course's formatter, in VS Code and in
 /// exported HTML alike. Sized for a ~1000 px page, with titles, axis labels and legends.
 /// </summary>
-public static class Charts
+public static partial class Charts
 {
     /// <summary>
     /// Loss and top-1 accuracy per epoch, train (dashed) vs test (solid), one colour per run —
