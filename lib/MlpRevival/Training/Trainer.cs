@@ -64,7 +64,7 @@ public static class Trainer
             torch.manual_seed(Seeds.Mix(config.Seed, 0xD0, epoch));
             if (device.type == DeviceType.CUDA) torch.cuda.manual_seed_all(Seeds.Mix(config.Seed, 0xD0, epoch));
             model.train();
-            var sums = new MetricSums((int)0);
+            var sums = new MetricSums(classes: 0);   // no confusion matrix for training batches
             var epochClock = Stopwatch.StartNew();
             double lr = schedule.At(step);
             int inEpoch = 0;
