@@ -232,7 +232,7 @@ static class TrainCommand
         }
         if (result.Test is { } test)
         {
-            var topk = new Table().Border(TableBorder.Rounded).Title($"test set ({test.Count:N0} images)").AddColumns("metric", "accuracy");
+            var topk = new Table().Border(TableBorder.Rounded).Title($"test ({test.Count:N0})").AddColumns("metric", "accuracy");
             topk.Columns[1].RightAligned();
             for (int k = 0; k < 5; k++) topk.AddRow($"top-{k + 1}", test.TopK[k].ToString("P2", CultureInfo.InvariantCulture));
             topk.AddRow("loss", test.Loss.ToString("F4", CultureInfo.InvariantCulture));
