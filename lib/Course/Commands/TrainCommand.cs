@@ -46,10 +46,11 @@ static class TrainCommand
         var device = new Option<string?>("--device") { Description = $"auto, cpu, cuda or cuda:N (default: ${Devices.EnvironmentVariable} or auto)." };
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimizer steps (quick runs)." };
         var threads = new Option<int?>("--threads") { Description = "CPU threads for TorchSharp (default: its own choice)." };
+        var measureData = new Option<bool>("--measure-data") { Description = "Do not train: measure what the data pipeline costs next to a training step of this model and batch." };
 
         var command = new Command("train", "Train a model on CIFAR-10 with a live progress bar; print the per-epoch table and top-1…top-5.");
         command.Arguments.Add(config);
-        foreach (var o in new Option[] { epochs, batch, samples, testSamples, lr, wd, optimizer, warmup, schedule, smoothing, clip, augment, data, checkpoint, resume, seed, device, maxSteps, threads })
+        foreach (var o in new Option[] { epochs, batch, samples, testSamples, lr, wd, optimizer, warmup, schedule, smoothing, clip, augment, data, checkpoint, resume, seed, device, maxSteps, threads, measureData })
             command.Options.Add(o);
 
         command.SetAction((parse, cancel) => Task.FromResult(Execute(parse, cancel)));
@@ -120,6 +121,12 @@ static class TrainCommand
                 AnsiConsole.MarkupLine($"[grey]data: {Markup.Escape(train.ToString())}; test: {test.Count:N0} images; pipeline: {Markup.Escape(pipeline.ToString())}[/]");
 
                 using var model = buildModel(name, (int)run.Seed, chosen);
+                if (parse.GetValue(measureData))
+                {
+                    var timing = PipelineProfiler.Measure(model, train, pipeline, run.BatchSize, batches: 20, chosen, name);
+                    AnsiConsole.WriteLine(timing.ToString());
+                    return 0;
+                }
                 var result = RunWithProgress(model, train, test, run, pipeline, cancel);
                 Report(result);
                 return result.Status switch
@@ -225,7 +232,7 @@ static class TrainCommand
         }
         if (result.Test is { } test)
         {
-            var topk = new Table().Border(TableBorder.Rounded).Title($"test set ({test.Count:N0} images)").AddColumns("metric", "accuracy");
+            var topk = new Table().Border(TableBorder.Rounded).Title($"test ({test.Count:N0})").AddColumns("metric", "accuracy");
             topk.Columns[1].RightAligned();
             for (int k = 0; k < 5; k++) topk.AddRow($"top-{k + 1}", test.TopK[k].ToString("P2", CultureInfo.InvariantCulture));
             topk.AddRow("loss", test.Loss.ToString("F4", CultureInfo.InvariantCulture));

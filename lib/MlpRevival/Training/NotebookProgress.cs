@@ -17,6 +17,7 @@ public sealed class NotebookProgress(double updatesPerSecond = 2) : ITrainingPro
 {
     readonly Stopwatch sinceUpdate = Stopwatch.StartNew();
     LiveDisplay? display;
+    ConsoleProgress? fallback;
     RunStart? start;
     StepReport? last;
     string? phase;
@@ -31,12 +32,16 @@ public sealed class NotebookProgress(double updatesPerSecond = 2) : ITrainingPro
     {
         start = s;
         phase = s.FirstEpoch > 0 ? $"resuming at epoch {s.FirstEpoch + 1}" : "starting";
-        display = LiveDisplay.TryShow(Render(null));
+        display = LiveDisplay.TryShow(new HtmlString(Render(null)));
+        // No notebook display to update (a script, or a kernel we cannot reach): plain lines instead of nothing.
+        if (display is null) fallback = new ConsoleProgress();
+        fallback?.Start(s);
         Redraws = 1;
     }
 
     public void Step(StepReport s)
     {
+        fallback?.Step(s);
         last = s;
         phase = null;
         if (sinceUpdate.Elapsed.TotalSeconds * UpdatesPerSecond < 1) return;
@@ -51,6 +56,7 @@ public sealed class NotebookProgress(double updatesPerSecond = 2) : ITrainingPro
 
     public void EpochEnd(EpochMetrics metrics, IReadOnlyList<EpochMetrics> history)
     {
+        fallback?.EpochEnd(metrics, history);
         epochs = history;
         phase = null;
         Redraw();
@@ -58,6 +64,7 @@ public sealed class NotebookProgress(double updatesPerSecond = 2) : ITrainingPro
 
     public void End(TrainResult result)
     {
+        fallback?.End(result);
         epochs = result.Epochs;
         display?.Update(new HtmlString(Render(result)));
         Redraws++;

@@ -69,7 +69,11 @@ public sealed record TrainConfig
     /// <summary>Write a checkpoint here after every epoch (atomically: temp file + rename).</summary>
     public string? CheckpointPath { get; init; }
 
-    /// <summary>Continue from <see cref="CheckpointPath"/> if it exists (same batch size, seed, data size and optimizer required).</summary>
+    /// <summary>
+    /// Continue from <see cref="CheckpointPath"/> if it exists: same batch size, seed, data size,
+    /// optimizer and model required. Epochs may be raised to extend a run; the schedule is then
+    /// planned for the new length (so only a resume with unchanged settings repeats the uninterrupted run exactly).
+    /// </summary>
     public bool Resume { get; init; }
 
     /// <summary>Prepare the next batch on a worker thread while the current one trains.</summary>

@@ -64,7 +64,7 @@ public static class Trainer
             torch.manual_seed(Seeds.Mix(config.Seed, 0xD0, epoch));
             if (device.type == DeviceType.CUDA) torch.cuda.manual_seed_all(Seeds.Mix(config.Seed, 0xD0, epoch));
             model.train();
-            var sums = new MetricSums((int)0);
+            var sums = new MetricSums(classes: 0);   // no confusion matrix for training batches
             var epochClock = Stopwatch.StartNew();
             double lr = schedule.At(step);
             int inEpoch = 0;
@@ -127,7 +127,7 @@ public static class Trainer
                       (config.CheckpointPath is null ? "" : $" Resume from {config.CheckpointPath} with Resume = true (--resume).");
         string message = failure ?? (history.Count == 0
             ? $"Nothing to do: the checkpoint already holds {firstEpoch} of {config.Epochs} epochs."
-            : $"Done: {history.Count} epochs, {step:N0} steps in {runClock.Elapsed.TotalSeconds:F1} s" +
+            : $"Done: {history.Count} epoch{(history.Count == 1 ? "" : "s")}, {step:N0} steps in {runClock.Elapsed.TotalSeconds:F1} s" +
               (history[^1].TestTopK is { } t ? $"; test top-1 {t[0]:P1}, top-5 {t[4]:P1}." : "."));
         var result = new TrainResult(config.Name, status, message, config, history, stepLosses, lastEval, step,
                                      runClock.Elapsed.TotalSeconds, parameters, device.ToString());

@@ -159,6 +159,25 @@ public class Cifar10ReaderTests
     }
 
     [Fact]
+    public void The_default_folder_is_the_repository_cache_unless_MLP_REVIVAL_DATA_says_otherwise()
+    {
+        Assert.Equal(Repo.Path_("datasets", "cache", Cifar10.FolderName), Cifar10.CacheFolder);
+        var previous = Environment.GetEnvironmentVariable(Cifar10.EnvironmentVariable);
+        var elsewhere = Temp();
+        try
+        {
+            Environment.SetEnvironmentVariable(Cifar10.EnvironmentVariable, elsewhere);
+            Assert.Equal(elsewhere, Cifar10.DefaultFolder);
+            Assert.Equal(elsewhere, Cifar10.ResolveFolder(null));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable(Cifar10.EnvironmentVariable, previous);
+        }
+        Assert.Equal(SampleFolder, Cifar10.SampleFolder);
+    }
+
+    [Fact]
     public void Subset_is_class_balanced_seeded_and_keeps_original_order()
     {
         using var train = Cifar10.LoadTrain(SampleFolder);

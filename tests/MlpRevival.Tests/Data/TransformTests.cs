@@ -76,6 +76,36 @@ public class TransformTests
         Assert.InRange(coins.to(ScalarType.Float32).mean().item<float>(), 0.45f, 0.55f);
     }
 
+    [Theory]
+    [InlineData(4, true, "patch")]
+    [InlineData(4, true, "global")]
+    [InlineData(4, true, "none")]
+    [InlineData(2, false, "patch")]
+    [InlineData(0, true, "global")]
+    [InlineData(0, true, "none")]
+    public void The_fused_augmentation_equals_crop_then_flip_then_permutation(int padding, bool flip, string permutation)
+    {
+        using var x = RandomBytes(16, 3, 32, 32, seed: 4);
+        using var perm = permutation switch
+        {
+            "patch" => FixedPermutation.PatchAndPixel(8, 1),
+            "global" => FixedPermutation.Global(1),
+            _ => null,
+        };
+        using var g1 = new Generator(21, CPU);
+        using var fused = new SpatialAugmentation(padding, flip, perm).Apply(x, g1);
+
+        using var g2 = new Generator(21, CPU);
+        var step = x.clone();
+        if (padding > 0) { var next = new RandomCrop(padding).Apply(step, g2); step.Dispose(); step = next; }
+        if (flip) { var next = new RandomHorizontalFlip().Apply(step, g2); step.Dispose(); step = next; }
+        if (perm is not null) { var next = perm.Apply(step); step.Dispose(); step = next; }
+        using (step) Assert.True(fused.equal(step).all().item<bool>());
+
+        var pipeline = new DataPipeline(new Normalization([0, 0, 0], [1, 1, 1])) { CropPadding = padding, HorizontalFlip = flip, Permutation = perm };
+        Assert.Equal(2, pipeline.TrainTransforms.Count);                  // one fused gather + normalisation
+    }
+
     [Fact]
     public void Normalisation_statistics_equal_a_plain_loop_over_the_sample_bytes()
     {

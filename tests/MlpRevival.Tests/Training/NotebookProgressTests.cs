@@ -36,6 +36,8 @@ public class NotebookProgressTests
                     new TrainConfig { Name = "every-step", Epochs = 2, BatchSize = 8, Device = "cpu" }, progress: progress);
                 """),
             Code("$\"{run.Epochs.Count} {again.Steps} {progress.Redraws}\""),
+            Code("run"),
+            Code("run.Test"),
         ]);
         Assert.True(result.Succeeded, result.Describe());
 
@@ -52,5 +54,14 @@ public class NotebookProgressTests
         Assert.Equal(3, counts[0]);
         Assert.Equal(20, counts[1]);                                       // 80 images / 8 × 2 epochs
         Assert.True(counts[2] >= 20, $"{counts[2]} redraws for 20 steps");
+
+        // A result displays as its message and history table, an evaluation as its top-k and per-class tables.
+        var runHtml = Assert.Single(nb.Outputs(4)).Text("text/html");
+        Assert.Contains("Done: 3 epochs", runHtml);
+        Assert.Contains("train_loss", runHtml);
+        Assert.DoesNotContain("StepLosses", runHtml);
+        var evalHtml = Assert.Single(nb.Outputs(5)).Text("text/html");
+        Assert.Contains("top-5", evalHtml);
+        Assert.Contains("airplane", evalHtml);
     }
 }

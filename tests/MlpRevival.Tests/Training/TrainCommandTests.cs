@@ -14,8 +14,8 @@ public class TrainCommandTests
         Assert.True(first.ExitCode == 0, first.ToString());
         Assert.Contains("per epoch", first.Stdout);
         foreach (var k in new[] { "top-1", "top-2", "top-3", "top-4", "top-5" }) Assert.Contains(k, first.Stdout);
-        Assert.Contains("test set (100 images)", first.Stdout);
-        Assert.Contains("Done: 1 epochs", first.Stdout);
+        Assert.Contains("test (100)", first.Stdout);
+        Assert.Contains("Done: 1 epoch,", first.Stdout);
         Assert.True(File.Exists(checkpoint));
 
         var resumed = await CourseProcess.RunAsync([.. common, "--epochs", "2", "--resume"]);
