@@ -11,7 +11,7 @@ static class CommandCatalog
         EnvCommand.Create(),
         CostCommand.Create(),
         DataCommand.Create(),
-        TrainCommand.CreateWithBuiltInModels(),   // TODO(merge): use ModelZoo
+        TrainCommand.Create(),
         GradingCommands.Release(),
         GradingCommands.Grade(),
         GradingCommands.Worker(),

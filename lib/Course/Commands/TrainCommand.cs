@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using MlpRevival.Data;
+using MlpRevival.Models;
 using MlpRevival.Training;
 using Spectre.Console;
 using TorchSharp;
@@ -18,10 +19,9 @@ namespace MlpRevival.Cli.Commands;
 /// </summary>
 static class TrainCommand
 {
-    // TODO(merge): use ModelZoo — replace BuiltIn with
-    //   TrainCommand.Create((name, seed, device) => ModelZoo.Build(ModelZoo.Get(name), seed, device), ModelZoo.Names)
-    // in CommandCatalog. These two stand-ins only exist so that the command works before the model library is merged.
-    public static Command CreateWithBuiltInModels() => Create(BuiltIn.Build, BuiltIn.Names);
+    /// <summary>`course train` over the course's model registry (course cost --list names them).</summary>
+    public static Command Create() =>
+        Create((name, seed, device) => ModelZoo.Build(ModelZoo.Get(name), seed, device), ModelZoo.Names);
 
     public static Command Create(Func<string, int, Device, nn.Module<Tensor, Tensor>> buildModel, IEnumerable<string> names)
     {
@@ -246,30 +246,5 @@ static class TrainCommand
         AnsiConsole.MarkupLine($"[{color}]{Markup.Escape(result.Message)}[/]");
         if (result.Config.CheckpointPath is { } path && File.Exists(path))
             AnsiConsole.MarkupLine($"[grey]checkpoint: {Markup.Escape(path)}[/]");
-    }
-
-    /// <summary>
-    /// TODO(merge): use ModelZoo. Stand-ins until the model library is merged: a linear classifier and
-    /// a flatten-MLP on 32×32×3 inputs.
-    /// </summary>
-    static class BuiltIn
-    {
-        public static readonly string[] Names = ["linear-cifar", "mlp-cifar"];
-
-        public static nn.Module<Tensor, Tensor> Build(string name, int seed, Device device)
-        {
-            torch.manual_seed(seed);
-            nn.Module<Tensor, Tensor> model = name switch
-            {
-                "linear-cifar" => nn.Sequential(("flatten", nn.Flatten()), ("head", nn.Linear(3 * 32 * 32, 10))),
-                "mlp-cifar" => nn.Sequential(
-                    ("flatten", nn.Flatten()),
-                    ("fc1", nn.Linear(3 * 32 * 32, 512)), ("act1", nn.GELU()),
-                    ("fc2", nn.Linear(512, 512)), ("act2", nn.GELU()),
-                    ("head", nn.Linear(512, 10))),
-                _ => throw new ArgumentException($"Unknown config '{name}'. Known: {string.Join(", ", Names)}."),
-            };
-            return model.to(device);
-        }
     }
 }
