@@ -27,6 +27,12 @@ public class WeakenGlibcxxRequirement : Task
     [Required] public string OutputDirectory { get; set; } = "";
     public string Version { get; set; } = "GLIBCXX_3.4.32";
 
+    /// <summary>
+    /// A file the first patching build creates: the fix is announced once (high importance) for the
+    /// whole build of the solution, and at normal importance for every further output folder.
+    /// </summary>
+    public string StampFile { get; set; } = "";
+
     public override bool Execute()
     {
         if (!Directory.Exists(OutputDirectory)) return true;
@@ -55,11 +61,24 @@ public class WeakenGlibcxxRequirement : Task
                 continue;
             }
             if (outcome == "patched")
-                Log.LogMessage(MessageImportance.High,
+                Log.LogMessage(FirstReport() ? MessageImportance.High : MessageImportance.Normal,
                     $"TorchSharp native fix: this host's libstdc++ ({hostLibrary}) lacks {Version}; marked that " +
                     $"requirement weak in the build output copy {library} so TorchSharp loads (README, Troubleshooting).");
         }
         return true;
+    }
+
+    bool FirstReport()
+    {
+        if (StampFile.Length == 0) return true;
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(StampFile)!);
+            using (new FileStream(StampFile, FileMode.CreateNew, FileAccess.Write)) { }
+            return true;
+        }
+        catch (IOException) { return false; }   // another output folder reported it already
+        catch (UnauthorizedAccessException) { return true; }
     }
 
     /// <summary>Returns "patched", "already weak" or "not required".</summary>
