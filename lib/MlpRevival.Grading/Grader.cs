@@ -126,7 +126,7 @@ public static partial class Grader
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(instructor.SourcePath!))!;
         var mounts = Sandbox.MountsFor(folder, ReferencedFiles(instructor), options.DataFolders);
-        var command = sandbox.WorkerCommand(options.WorkerFolder, name, options.Limits.CellTimeout, options.Limits.MemoryBytes, folder, mounts);
+        var command = sandbox.WorkerCommand(options.WorkerFolder, name, options.Limits.CellTimeout, options.Limits.WallTime, options.Limits.MemoryBytes, folder, mounts);
         WorkerRun run;
         try { run = await SubmissionRunner.RunAsync(notebook, name, command, options.Limits); }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)

@@ -51,7 +51,7 @@ public sealed class Sandbox
     /// #r and data paths resolve against; inside the sandbox it is an empty folder at the same place
     /// relative to the mounts.
     /// </summary>
-    public ProcessStartInfo WorkerCommand(string workerFolder, string notebookName, TimeSpan cellTimeout, long memoryBytes,
+    public ProcessStartInfo WorkerCommand(string workerFolder, string notebookName, TimeSpan cellTimeout, TimeSpan wallTime, long memoryBytes,
         string hostNotebookFolder, IReadOnlyList<ReadOnlyMount> mounts)
     {
         var cli = Path.Combine(workerFolder, "course.dll");
@@ -75,7 +75,8 @@ public sealed class Sandbox
         };
         string[] workerArgs(string cliPath, string folder) =>
             [cliPath, "grade-worker", "--notebook-folder", folder, "--name", notebookName,
-             "--cell-timeout", cellTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
+             "--cell-timeout", cellTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+             "--wall-time", wallTime.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
 
         if (Bubblewrap is null)
         {
@@ -89,7 +90,10 @@ public sealed class Sandbox
         start.FileName = Bubblewrap;
         var args = new List<string>
         {
-            "--unshare-all", "--die-with-parent", "--new-session", "--clearenv",
+            // Not --die-with-parent: it fires when the *thread* that started bwrap ends (PR_SET_PDEATHSIG),
+            // and .NET starts processes from pool threads that come and go. The grader kills the tree
+            // itself, and the worker ends on its own at its wall time or when its input closes.
+            "--unshare-all", "--new-session", "--clearenv",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
         };
         foreach (var system in new[] { "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc" })

@@ -117,7 +117,9 @@ public static class SubmissionRunner
                     var reply = await NextAsync(lines, token, deadline);
                     if (reply is null)
                     {
-                        if (DateTime.UtcNow >= wallDeadline)
+                        if (lines.Reader.Completion.IsCompleted)   // its output closed: the process is ending
+                            stopped = Ended(process, memoryStop, cell);
+                        else if (DateTime.UtcNow >= wallDeadline)
                             stopped = $"it ran past the wall-time limit ({limits.WallTime.TotalSeconds:0} s) in cell {number} (id {cell.Id})";
                         else if (!process.HasExited)
                             stopped = $"the worker stopped answering in cell {number} (id {cell.Id})";

@@ -23,8 +23,12 @@ public static class Worker
 {
     public const string ReadyMessage = "ready";
 
-    public static async Task<int> RunAsync(string notebookDirectory, string notebookName, TimeSpan cellTimeout)
+    public static async Task<int> RunAsync(string notebookDirectory, string notebookName, TimeSpan cellTimeout, TimeSpan wallTime)
     {
+        // The grader enforces the wall time; this is the backstop should the grader itself be gone.
+        var watchdog = new Thread(() => { Thread.Sleep(wallTime + TimeSpan.FromMinutes(1)); Environment.Exit(3); }) { IsBackground = true };
+        watchdog.Start();
+
         // Take the real standard streams before any cell runs, then hide them from cells.
         var protocolIn = new StreamReader(Console.OpenStandardInput());
         var protocolOut = new StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true, NewLine = "\n" };

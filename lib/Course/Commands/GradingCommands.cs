@@ -95,12 +95,14 @@ static class GradingCommands
         var folder = new Option<string>("--notebook-folder") { Required = true };
         var name = new Option<string>("--name") { Required = true };
         var timeout = new Option<double>("--cell-timeout") { DefaultValueFactory = _ => 120 };
+        var wall = new Option<double>("--wall-time") { DefaultValueFactory = _ => 1200 };
         var command = new Command("grade-worker", "Internal: runs one submission for course grade.") { Hidden = true };
         command.Options.Add(folder);
         command.Options.Add(name);
         command.Options.Add(timeout);
+        command.Options.Add(wall);
         command.SetAction((parse, _) => MlpRevival.Grading.Worker.RunAsync(
-            parse.GetValue(folder)!, parse.GetValue(name)!, TimeSpan.FromSeconds(parse.GetValue(timeout))));
+            parse.GetValue(folder)!, parse.GetValue(name)!, TimeSpan.FromSeconds(parse.GetValue(timeout)), TimeSpan.FromSeconds(parse.GetValue(wall))));
         return command;
     }
 

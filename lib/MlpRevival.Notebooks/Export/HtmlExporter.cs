@@ -137,7 +137,7 @@ public static class HtmlExporter
         :root { --fg: #1f2328; --muted: #656d76; --border: #d0d7de; --code-bg: #f6f8fa; --accent: #0969da; }
         * { box-sizing: border-box; }
         body { margin: 0; color: var(--fg); background: #fff; font: 16px/1.6 -apple-system, "Segoe UI", system-ui, Roboto, "Helvetica Neue", Arial, sans-serif; }
-        main { max-width: 1040px; margin: 0 auto; padding: 24px 32px 64px; }
+        main { max-width: 1100px; margin: 0 auto; padding: 24px 32px 64px; }
         header { border-bottom: 1px solid var(--border); padding-bottom: 10px; margin-bottom: 16px; color: var(--muted); font-size: 14px; }
         .status { display: inline-block; padding: 1px 8px; border-radius: 10px; font-weight: 600; font-size: 12px; text-transform: uppercase; }
         .status.ok { background: #dafbe1; color: #116329; } .status.bad { background: #ffebe9; color: #a40e26; }

@@ -139,7 +139,8 @@ public static class Cifar10
         var names = split == Cifar10Split.Train ? manifest.TrainFiles : [TestFileName];
         var files = names.Select(n => Path.Combine(resolved, n)).ToList();
         var splitName = split == Cifar10Split.Train ? "train" : "test";
-        return Cifar10Format.Read(files, ClassNames(resolved), $"CIFAR-10 {splitName} from {resolved}");
+        // The folder's name only: a set printed in a notebook must not carry a machine's path.
+        return Cifar10Format.Read(files, ClassNames(resolved), $"CIFAR-10 {splitName}, {Path.GetFileName(resolved)}");
     }
 
     public static ImageSet LoadTrain(string? folder = null) => Load(folder, Cifar10Split.Train);

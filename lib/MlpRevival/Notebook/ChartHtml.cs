@@ -37,8 +37,8 @@ public static class ChartHtml
     public static string Render(GenericChart chart)
     {
         var id = "mlpr-chart-" + Guid.NewGuid().ToString("N")[..12];
-        var figure = GenericChart.toFigureJson(chart);
-        var config = JsonConvert.SerializeObject(GenericChart.getConfig(chart), Globals.JSON_CONFIG);
+        var figure = FigureJson(chart);
+        var config = JsonConvert.SerializeObject(Plain(GenericChart.getConfig(chart)), Globals.JSON_CONFIG);
         var (_, height) = Size(chart);
         // "</" inside a script would end it early: escape it in the JSON.
         figure = figure.Replace("</", "<\\/");
@@ -72,6 +72,31 @@ public static class ChartHtml
             </script>
             """;
     }
+
+    /// <summary>
+    /// The chart's plotly.js figure, {"data", "layout", "frames"}: the same JSON as Plotly.NET's
+    /// <c>GenericChart.toFigureJson</c>, about a hundred times faster. Plotly.NET's traces and layout
+    /// are DynamicObj objects, which Newtonsoft serialises through the dynamic binder — one failed
+    /// member lookup (a first-chance exception) per property, seconds per chart for the layout's
+    /// default template. Copying them into plain dictionaries first leaves Newtonsoft nothing dynamic.
+    /// </summary>
+    public static string FigureJson(GenericChart chart) =>
+        JsonConvert.SerializeObject(new Dictionary<string, object?>
+        {
+            ["data"] = GenericChart.getTraces(chart).Select(t => Plain(t)).ToList(),
+            ["layout"] = Plain(GenericChart.getLayout(chart)),
+            ["frames"] = new List<object>(),
+        }, Globals.JSON_CONFIG);
+
+    static object? Plain(object? value) => value switch
+    {
+        null => null,
+        DynamicObj.DynamicObj dynamic => dynamic.GetProperties(true).ToDictionary(p => p.Key, p => Plain(p.Value)),
+        string text => text,
+        System.Collections.IDictionary dictionary => dictionary,
+        System.Collections.IEnumerable items => items.Cast<object?>().Select(Plain).ToList(),
+        _ => value,
+    };
 
     static (int Width, int Height) Size(GenericChart chart)
     {

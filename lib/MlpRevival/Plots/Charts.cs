@@ -52,7 +52,7 @@ public static partial class Charts
         }
         var chart = CSharpChart.Grid([CSharpChart.Combine(loss), CSharpChart.Combine(accuracy)], 1, 2,
                                      SubPlotTitles: new[] { "cross-entropy loss", "top-1 accuracy" }, XGap: 0.12);
-        chart = Style.Page(chart, 980, 420, title ?? (list.Count == 1 ? $"{list[0].Name}: training curves" : "training curves"));
+        chart = Style.Page(chart, Style.FullWidth, 420, title ?? (list.Count == 1 ? $"{list[0].Name}: training curves" : "training curves"));
         return Style.Layout(chart, l =>
         {
             Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "epoch"))), ("dtick", 1), ("gridcolor", "#eee")));
@@ -78,7 +78,7 @@ public static partial class Charts
             traces.Add(CSharpChart.Line<int, double, string>(steps, losses, Name: $"{runs[r].Name} (per step)", Opacity: 0.3, LineColor: Color.fromHex(color), ShowLegend: false));
             traces.Add(CSharpChart.Line<int, double, string>(steps, smooth, Name: $"{runs[r].Name} (average of {window})", LineColor: Color.fromHex(color)));
         }
-        var chart = Style.Page(CSharpChart.Combine(traces), 980, 380, "training loss per step");
+        var chart = Style.Page(CSharpChart.Combine(traces), Style.FullWidth, 380, "training loss per step");
         return Style.Layout(chart, l =>
         {
             Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "optimizer step"))), ("gridcolor", "#eee")));
@@ -95,7 +95,7 @@ public static partial class Charts
             MultiText: m.TopK.Take(5).Select(a => a.ToString("P1", CultureInfo.InvariantCulture)).ToList(),
             TextPosition: StyleParam.TextPosition.Outside)).ToList();
         if (bars.Count == 0) throw new ArgumentException("no models to plot.", nameof(models));
-        var chart = Style.Page(CSharpChart.Combine(bars), 980, 420, title);
+        var chart = Style.Page(CSharpChart.Combine(bars), Style.FullWidth, 420, title);
         return Style.Layout(chart, l =>
         {
             l.SetProperty("barmode", "group");
@@ -125,8 +125,8 @@ public static partial class Charts
             return Enumerable.Range(0, n).Select(j => row == 0 ? 0 : counts[i, j] / row).ToArray();
         }).ToArray();
         var text = Enumerable.Range(0, n).Select(i => Enumerable.Range(0, n).Select(j => counts[i, j].ToString(CultureInfo.InvariantCulture)).ToArray()).ToArray();
-        var chart = CSharpChart.AnnotatedHeatmap<double, string, string, string>(
-            share, text, X: classNames.ToArray(), Y: classNames.ToArray(), ReverseYAxis: true, XGap: 1, YGap: 1);
+        var chart = Style.WithCellText(CSharpChart.Heatmap<double, string, string, string>(
+            share, X: classNames.ToArray(), Y: classNames.ToArray(), ReverseYAxis: true, XGap: 1, YGap: 1), text);
         chart = Style.Traces(chart, new Dictionary<string, object>
         {
             // plotly.js's "Blues" runs dark → light: reversed, so that more is darker.
@@ -179,7 +179,7 @@ public static partial class Charts
             })).ToList();
         var grid = CSharpChart.Grid(charts, rows, cols, SubPlotTitles: panels.Select(p => p.Title).ToList(), XGap: 0.08, YGap: 0.12);
         int cell = cols switch { 1 => 420, 2 => 380, 3 => 290, _ => 220 };
-        grid = Style.Page(grid, Math.Min(980, cols * cell + 120), rows * cell + 90, title);
+        grid = Style.Page(grid, Math.Min(Style.FullWidth, cols * cell + 120), rows * cell + 90, title);
         return Style.Layout(grid, l =>
         {
             for (int i = 1; i <= panels.Count; i++)

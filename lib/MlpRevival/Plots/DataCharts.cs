@@ -17,7 +17,7 @@ public static partial class Charts
         if (keys.Count != values.Count) throw new ArgumentException($"{keys.Count} keys but {values.Count} values.");
         var bars = CSharpChart.Column<double, string, string>(values, Keys: keys.ToArray(), MarkerColor: Color.fromHex(Style.Palette[0]),
             MultiText: values.Select(v => v.ToString(valueFormat, CultureInfo.InvariantCulture)).ToList(), TextPosition: StyleParam.TextPosition.Outside);
-        return Axes(Style.Page(bars, 860, 400, title), xTitle, yTitle, logY, percent: valueFormat.StartsWith('P'));
+        return Axes(Style.Page(Unclipped(bars), 860, 400, title), xTitle, yTitle, logY, percent: valueFormat.StartsWith('P'));
     }
 
     /// <summary>Groups of bars: one group per entry of <paramref name="groups"/>, one colour per series.</summary>
@@ -33,7 +33,7 @@ public static partial class Charts
                 TextPosition: StyleParam.TextPosition.Outside);
         }).ToList();
         if (bars.Count == 0) throw new ArgumentException("no series to plot.", nameof(series));
-        var chart = Style.Layout(Style.Page(CSharpChart.Combine(bars), 920, 420, title), l => l.SetProperty("barmode", "group"));
+        var chart = Style.Layout(Style.Page(Unclipped(CSharpChart.Combine(bars)), 920, 420, title), l => l.SetProperty("barmode", "group"));
         return Axes(chart, xTitle, yTitle, logY, percent);
     }
 
@@ -64,14 +64,16 @@ public static partial class Charts
         var z = Enumerable.Range(0, rows).Select(i => Enumerable.Range(0, cols).Select(j => values[i, j]).ToArray()).ToArray();
         var text = z.Select(r => r.Select(v => v.ToString(format, CultureInfo.InvariantCulture)).ToArray()).ToArray();
         double range = Math.Max(z.Max(r => r.Max(Math.Abs)), 1e-12);
-        var chart = CSharpChart.AnnotatedHeatmap<double, string, string, string>(z, text, X: columnLabels.ToArray(), Y: rowLabels.ToArray(),
-            ReverseYAxis: true, XGap: 2, YGap: 2);
+        var chart = Style.WithCellText(CSharpChart.Heatmap<double, string, string, string>(z, X: columnLabels.ToArray(), Y: rowLabels.ToArray(),
+            ReverseYAxis: true, XGap: 2, YGap: 2), text);
         chart = Style.Traces(chart, new Dictionary<string, object>
         {
             ["zmin"] = -range, ["zmax"] = range, ["zmid"] = 0, ["colorscale"] = "RdBu", ["showscale"] = false,
             ["hovertemplate"] = "%{y}, %{x}: %{z}<extra></extra>",
         });
-        chart = Style.Page(chart, Math.Max(260, cols * cellSize + 140), Math.Max(200, rows * cellSize + 110), title);
+        // Wide enough for the title too (about 7 px per character of the 13 px font).
+        int width = Math.Min(Style.FullWidth, Math.Max(Math.Max(260, cols * cellSize + 140), 7 * title.Length + 40));
+        chart = Style.Page(chart, width, Math.Max(200, rows * cellSize + 110), title);
         return Style.Layout(chart, l =>
         {
             Style.Axis(l, "xaxis", Dict(("side", "top"), ("showgrid", false), ("zeroline", false)));
@@ -79,6 +81,9 @@ public static partial class Charts
             l.SetProperty("margin", Dict(("l", 110), ("r", 20), ("t", 90), ("b", 20)));
         });
     }
+
+    // Values written above the tallest bars stay visible instead of being cut at the plot's top.
+    static GenericChart Unclipped(GenericChart bars) => Style.Traces(bars, new Dictionary<string, object> { ["cliponaxis"] = false });
 
     static GenericChart Axes(GenericChart chart, string xTitle, string yTitle, bool logY, bool percent) => Style.Layout(chart, l =>
     {

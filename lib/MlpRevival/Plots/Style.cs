@@ -47,6 +47,19 @@ internal static class Style
         return chart;
     }
 
+    /// <summary>
+    /// Writes <paramref name="text"/>[row][column] in the heatmap's cells. plotly.js colours cell
+    /// text for contrast with each cell ("auto"), so numbers stay readable on the dark ends of a scale
+    /// — which annotations in one fixed colour are not.
+    /// </summary>
+    public static GenericChart WithCellText(GenericChart heatmap, string[][] text) =>
+        Traces(heatmap, new Dictionary<string, object>
+        {
+            ["text"] = text,
+            ["texttemplate"] = "%{text}",
+            ["textfont"] = new Dictionary<string, object> { ["size"] = 12 },
+        });
+
     /// <summary>Shared look: readable font, white background, margins that fit a ~1000 px page.</summary>
     public static GenericChart Page(GenericChart chart, int width, int height, string? title = null) => Layout(chart, l =>
     {
@@ -58,6 +71,12 @@ internal static class Style
         l.SetProperty("margin", new Dictionary<string, object> { ["l"] = 60, ["r"] = 20, ["t"] = title is null ? 30 : 60, ["b"] = 50 });
         if (title is not null) l.SetProperty("title", new Dictionary<string, object> { ["text"] = title, ["x"] = 0.02, ["xanchor"] = "left" });
     });
+
+    /// <summary>
+    /// The widest a chart may be: a cell's output area in the exported page (HtmlExporter: a 1100 px
+    /// page less its padding and prompt column) and about what VS Code gives an output.
+    /// </summary>
+    public const int FullWidth = 940;
 
     /// <summary>Tableau-10-like colours, one per run or model.</summary>
     public static readonly string[] Palette =

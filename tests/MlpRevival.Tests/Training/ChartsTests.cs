@@ -65,9 +65,9 @@ public class ChartsTests
         Assert.Equal([0.8, 0.2, 0.0], z[0]);
         Assert.Equal([0.1, 0.6, 0.3], z[1]);
         Assert.Equal(["cat", "dog", "ship"], trace["y"]!.AsArray().Select(v => v!.GetValue<string>()));
-        var texts = figure["layout"]!["annotations"]!.AsArray().Select(a => a!["text"]!.ToString()).ToList();
-        Assert.Contains("6", texts);
-        Assert.Contains("3", texts);
+        var texts = trace["text"]!.AsArray().Select(row => row!.AsArray().Select(t => t!.ToString()).ToArray()).ToArray();
+        Assert.Equal(["8", "2", "0"], texts[0]);                 // each cell shows its count
+        Assert.Equal(["1", "6", "3"], texts[1]);
         Assert.Contains("25 test images, 76.0", figure["layout"]!["title"]!["text"]!.GetValue<string>());
         Assert.Throws<ArgumentException>(() => Charts.Confusion(counts, ["cat", "dog"]));
     }
