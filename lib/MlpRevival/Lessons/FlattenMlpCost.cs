@@ -22,13 +22,6 @@ public static class FlattenMlpCost
             ["ticktext"] = values.Select(v => v.ToString("0", CultureInfo.InvariantCulture)).ToArray(),
         }));
 
-    /// <summary>
-    /// The chart at another width (height unchanged). Charts.Curves draws 980 px wide, more than the
-    /// ~920 px the exported page gives an output, which cuts off its right edge.
-    /// </summary>
-    public static GenericChart Width(GenericChart chart, int width) =>
-        Style.Layout(chart, l => l.SetProperty("width", width));
-
     /// <summary>Draws the series called <paramref name="name"/> dotted and wider, so that a line lying on top of another stays visible.</summary>
     public static GenericChart Dotted(GenericChart chart, string name)
     {
