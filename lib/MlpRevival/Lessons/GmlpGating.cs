@@ -1,0 +1,180 @@
+using System.Diagnostics;
+using Microsoft.FSharp.Core;
+using MlpRevival.Models;
+using MlpRevival.Plots;
+using Plotly.NET;
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace MlpRevival.Lessons;
+
+/// <summary>
+/// Helpers for notebook 04-gmlp-gating-cifar10: small tensors as printable grids, where the learned
+/// spatial weights W of the gating unit put their mass on the patch grid, and chart touches for
+/// <see cref="Charts.SpatialWeights"/> panels that are not heads.
+/// </summary>
+public static class GmlpGating
+{
+    /// <summary>A 2D tensor (or a [1, rows, cols] one) as a double[rows, cols], for <see cref="Charts.Matrix"/>.</summary>
+    public static double[,] Grid(Tensor matrix)
+    {
+        using var scope = NewDisposeScope();
+        var m = matrix.detach().cpu().to(ScalarType.Float64);
+        while (m.dim() > 2 && m.shape[0] == 1) m = m.squeeze(0);
+        if (m.dim() != 2) throw new ArgumentException($"expected a matrix, got [{string.Join(", ", matrix.shape)}].", nameof(matrix));
+        int rows = (int)m.shape[0], cols = (int)m.shape[1];
+        var flat = m.contiguous().data<double>().ToArray();
+        var grid = new double[rows, cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) grid[i, j] = flat[i * cols + j];
+        return grid;
+    }
+
+    /// <summary>
+    /// How far a gate is from the identity on random inputs: Z ~ N(0, 1) of shape [batch, n, d_ffn],
+    /// f = W·LN(Z₂) + b and s(Z) = Z₁ ⊙ f. Returns the spread std(f − 1) measured, what the drawn W
+    /// predicts for it (√(Σⱼ W[i, j]²), averaged over the rows i and heads: LN(Z₂) has unit variance per
+    /// token), max |W| and max |s(Z) − Z₁|.
+    /// </summary>
+    public static (double MaxW, double FromW, double Measured, double MaxGap) GateAtInit(SpatialGatingUnit sgu, int batch = 8, long seed = 11)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(unchecked((ulong)seed), CPU);
+        long n = sgu.SpatialProjection.Tokens, c = sgu.Norm.weight!.shape[0];
+        var device = sgu.SpatialWeights.device;
+        var z = randn(new long[] { batch, n, 2 * c }, generator: generator).to(device);
+        using var _ = no_grad();
+        var f = sgu.SpatialProjection.forward(sgu.Norm.forward(z.narrow(-1, c, c)));
+        double gap = (sgu.forward(z) - z.narrow(-1, 0, c)).abs().max().item<float>();
+        var w = sgu.SpatialWeights.detach().cpu().to(ScalarType.Float64);
+        return (w.abs().max().item<double>(), Math.Sqrt(w.pow(2).sum(-1).mean().item<double>()),
+                (f - 1).to(ScalarType.Float64).std().item<double>(), gap);
+    }
+
+    /// <summary>
+    /// max |block(P·x) − P·block(x)| for a random token permutation P and random x [2, n, d]: zero
+    /// for a network that treats every token on its own (and the same way), large once tokens mix.
+    /// </summary>
+    public static double PermutationGap(nn.Module<Tensor, Tensor> block, long tokens, long dim, long seed = 7)
+    {
+        using var scope = NewDisposeScope();
+        using var generator = new Generator(unchecked((ulong)seed), CPU);
+        var x = randn(new long[] { 2, tokens, dim }, generator: generator);
+        var order = randperm(tokens, generator: generator);
+        using var _ = no_grad();
+        return (block.forward(x.index_select(1, order)) - block.forward(x).index_select(1, order)).abs().max().item<float>();
+    }
+
+    /// <summary>
+    /// Training and evaluation speed of a throw-away copy of <paramref name="config"/> on random images
+    /// (images per second): one warm-up step, then <paramref name="steps"/> timed AdamW steps of
+    /// <paramref name="batch"/> images (forward, cross-entropy, backward, update), then as many timed
+    /// forward passes in evaluation mode. A whole run's speed is measured by the trainer; this one is
+    /// for planning a run before it starts — data loading and augmentation are not included.
+    /// </summary>
+    public static (double Train, double Eval) MeasureSpeed(ModelConfig config, int batch, int steps = 2, long seed = 0, Device? device = null)
+    {
+        using var scope = NewDisposeScope();
+        using var model = ModelZoo.Build(config, seed, device);
+        using var optimizer = optim.AdamW(model.parameters(), lr: 1e-3, weight_decay: 0.05);
+        using var generator = new Generator(unchecked((ulong)seed), CPU);
+        var images = randn(new long[] { batch, ModelConfig.InChannels, config.ImageSize, config.ImageSize }, generator: generator);
+        var labels = randint(config.Classes, new long[] { batch }, generator: generator);
+        if (device is not null) { images = images.to(device); labels = labels.to(device); }
+        void Step()
+        {
+            using var inner = NewDisposeScope();
+            optimizer.zero_grad();
+            nn.functional.cross_entropy(model.forward(images), labels).backward();
+            optimizer.step();
+        }
+        void Forward()
+        {
+            using var inner = NewDisposeScope();
+            using var _ = no_grad();
+            model.forward(images).sum().item<float>();          // item(): wait for the result
+        }
+        model.train();
+        Step();
+        var clock = Stopwatch.StartNew();
+        for (int i = 0; i < steps; i++) Step();
+        double train = steps * batch / clock.Elapsed.TotalSeconds;
+        model.eval();
+        Forward();
+        clock.Restart();
+        for (int i = 0; i < steps; i++) Forward();
+        return (train, steps * batch / clock.Elapsed.TotalSeconds);
+    }
+
+    /// <summary>
+    /// The distance between two patches of a side×side grid (tokens numbered row by row): the number
+    /// of king moves from one to the other, max(|Δrow|, |Δcol|). 0 is the token itself, 1 its 8
+    /// neighbours, 2 the next ring of 16, and so on.
+    /// </summary>
+    public static int RingDistance(int a, int b, int side) =>
+        Math.Max(Math.Abs(a / side - b / side), Math.Abs(a % side - b % side));
+
+    /// <summary>
+    /// Mean |W[i, j]| over all pairs (i, j) of tokens at each ring distance 0 … side−1, over every
+    /// leading index (heads, blocks) of a [..., n, n] tensor with n = side². A token-mixing that
+    /// behaves like a convolution puts its mass at small distances; an untrained one is flat.
+    /// <paramref name="relative"/>: divided by the mean |W| over all pairs, so that 1 means "as much
+    /// as average" whatever the weights' overall size.
+    /// </summary>
+    public static double[] MeanAbsByDistance(Tensor weights, int side, bool relative = false)
+    {
+        using var scope = NewDisposeScope();
+        long n = (long)side * side;
+        if (weights.dim() < 2 || weights.shape[^1] != n || weights.shape[^2] != n)
+            throw new ArgumentException($"expected [..., {n}, {n}] weights for a {side}×{side} grid, got [{string.Join(", ", weights.shape)}].", nameof(weights));
+        var mean = weights.detach().cpu().to(ScalarType.Float64).abs().reshape(-1, n, n).mean([0L]);
+        var values = mean.contiguous().data<double>().ToArray();
+        var sums = new double[side];
+        var counts = new long[side];
+        for (int i = 0; i < n; i++)
+            for (int j = 0; j < n; j++)
+            {
+                int d = RingDistance(i, j, side);
+                sums[d] += values[i * n + j];
+                counts[d]++;
+            }
+        double overall = relative ? sums.Sum() / counts.Sum() : 1;
+        return sums.Select((s, d) => s / counts[d] / overall).ToArray();
+    }
+
+    /// <summary>
+    /// What feeds one output token: row <paramref name="token"/> of every head's W [heads, n, n],
+    /// laid out on the side×side patch grid (panel h, cell (r, c) = W[h, token, r·side + c]), drawn
+    /// like <see cref="Charts.SpatialWeights"/> — one panel per head and their average.
+    /// </summary>
+    public static GenericChart TokenFields(Tensor weights, int token, int side, string title)
+    {
+        using var scope = NewDisposeScope();
+        long n = (long)side * side;
+        if (weights.dim() != 3 || weights.shape[1] != n || weights.shape[2] != n)
+            throw new ArgumentException($"expected [heads, {n}, {n}] weights, got [{string.Join(", ", weights.shape)}].", nameof(weights));
+        if (token < 0 || token >= n) throw new ArgumentOutOfRangeException(nameof(token), $"token {token} is not one of 0…{n - 1}.");
+        var fields = weights.detach().cpu().select(1, token).reshape(-1, side, side);
+        var chart = Charts.SpatialWeights(fields, title);
+        return Style.Traces(chart, new Dictionary<string, object>
+        {
+            ["hovertemplate"] = $"input patch (row %{{y}}, column %{{x}}) → token {token}: %{{z:.4f}}<extra></extra>",
+        });
+    }
+
+    /// <summary>
+    /// Replaces the panel titles of a <see cref="Charts.SpatialWeights"/> chart (its subplot titles,
+    /// in panel order) — for panels that are blocks rather than heads.
+    /// </summary>
+    public static GenericChart Retitle(GenericChart chart, IReadOnlyList<string> titles) => Style.Layout(chart, layout =>
+    {
+        var existing = layout.TryGetPropertyValue("annotations");
+        if (!FSharpOption<object>.get_IsSome(existing) || existing.Value is not System.Collections.IEnumerable items)
+            throw new ArgumentException("the chart has no panel titles.", nameof(chart));
+        var annotations = items.Cast<DynamicObj.DynamicObj>().ToList();
+        if (annotations.Count != titles.Count)
+            throw new ArgumentException($"the chart has {annotations.Count} panels, {titles.Count} titles were given.", nameof(titles));
+        for (int i = 0; i < titles.Count; i++) annotations[i].SetProperty("text", titles[i]);
+        layout.SetProperty("annotations", annotations);
+    });
+}
