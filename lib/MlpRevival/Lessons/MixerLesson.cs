@@ -120,13 +120,6 @@ public static class MixerLesson
             l.SetProperty("uniformtext", new Dictionary<string, object> { ["minsize"] = 10, ["mode"] = "hide" });
         }), new Dictionary<string, object> { ["textposition"] = "inside", ["insidetextanchor"] = "middle" });
 
-    /// <summary>
-    /// A wider left margin: <see cref="Charts.Confusion"/> leaves 100 px, which its class names
-    /// ("automobile") and y-axis title do not fit into, and the title gets cut.
-    /// </summary>
-    public static GenericChart WithLeftMargin(GenericChart chart, int left) =>
-        Style.Layout(chart, l => l.SetProperty("margin", new Dictionary<string, object> { ["l"] = left, ["r"] = 20, ["t"] = 60, ["b"] = 100 }));
-
     /// <summary>A fixed pseudo-random permutation of 0…n−1 from <paramref name="seed"/> (System.Random: the same on every machine and run).</summary>
     public static long[] Permutation(int n, int seed)
     {

@@ -141,7 +141,7 @@ public static partial class Charts
         {
             Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "predicted class"))), ("side", "bottom"), ("tickangle", -35)));
             Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "true class"))), ("autorange", "reversed"), ("scaleanchor", "x")));
-            l.SetProperty("margin", Dict(("l", 100), ("r", 20), ("t", 60), ("b", 100)));
+            l.SetProperty("margin", Dict(("l", 130), ("r", 20), ("t", 60), ("b", 100)));   // fits "automobile" and the axis title
         });
     }
 
