@@ -36,6 +36,8 @@ static class BenchCommand
         command.SetAction(parse =>
         {
             bool asJson = parse.GetValue(json);
+            // Ten columns do not fit the 80 columns Spectre assumes for redirected output (logs, CI).
+            if (!asJson && Console.IsOutputRedirected && AnsiConsole.Profile.Width < 150) AnsiConsole.Profile.Width = 150;
             BenchPlan plan;
             try
             {
@@ -89,6 +91,8 @@ static class BenchCommand
         int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var b) && b > 0
             ? b : throw new ArgumentException($"--batches: '{text}' is not a positive integer.");
 
+    static string Threads(int n) => n == 1 ? "1 thread" : $"{n} threads";
+
     static readonly JsonSerializerOptions JsonOptions = new()
     {
         WriteIndented = true,
@@ -98,18 +102,16 @@ static class BenchCommand
     static void Print(BenchReport report)
     {
         var plan = report.Plan;
-        // Ten columns do not fit the 80 columns Spectre assumes for redirected output (logs, CI).
-        if (Console.IsOutputRedirected && AnsiConsole.Profile.Width < 150) AnsiConsole.Profile.Width = 150;
         string F(double? x, string format) => x is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
         string Load(IReadOnlyList<double>? l) => l is null ? "?" : string.Join(" ", l.Select(x => x.ToString("F2", CultureInfo.InvariantCulture)));
 
-        AnsiConsole.MarkupLine(Markup.Escape($"ours: {report.TorchSharp}, {plan.Threads} threads, {Environment.ProcessorCount} cores"));
+        AnsiConsole.MarkupLine(Markup.Escape($"ours: {report.TorchSharp}, {Threads(plan.Threads)}, {Environment.ProcessorCount} cores"));
         if (report.PytorchVersion is { } version)
         {
             var blas = report.PytorchBlas.Any(b => b.Contains("openblas", StringComparison.OrdinalIgnoreCase)) ? "OpenBLAS"
                 : report.PytorchBlas.Any(b => b.Contains("mkl", StringComparison.OrdinalIgnoreCase)) ? "MKL"
                 : "reference BLAS?";
-            AnsiConsole.MarkupLine(Markup.Escape($"PyTorch: {version} at {report.Python?.Path}, {blas}, {plan.Threads} threads (torch.set_num_threads, OMP/OPENBLAS_NUM_THREADS)"));
+            AnsiConsole.MarkupLine(Markup.Escape($"PyTorch: {version} at {report.Python?.Path}, {blas}, {Threads(plan.Threads)} (torch.set_num_threads, OMP/OPENBLAS_NUM_THREADS)"));
             if (blas == "reference BLAS?")
                 AnsiConsole.MarkupLine($"[yellow]{Markup.Escape($"PyTorch loaded no OpenBLAS ({string.Join(", ", report.PytorchBlas)}): its numbers are far below what it can do; `{PythonLocator.InstallCommand}`.")}[/]");
         }
