@@ -3,8 +3,18 @@ side, trained step by step (forward, cross-entropy, backward, AdamW) on the same
 so that the two throughputs are measured side by side in one run. Written for the benchmark
 only; the course never depends on Python.
 
-Input (argv[1]): JSON {"threads": n, "warmup": w, "steps": s, "runs": [{"model": name,
-"batch": b, "config": {...}}]}. Output (stdout): one JSON object per run, one per line.
+A worker: the C# side starts it once and sends one JSON request per line on stdin; each gets one
+JSON reply per line on stdout (nothing else is written there). Requests, by "op":
+
+  hello  {"threads": n}                  -> {"torch", "threads", "blas"}      set the thread count
+  gemm   {"size": n, "repeats": r}       -> {"gflops", "ms"}                  best of r n x n matmuls
+  setup  {"model", "family", "config",
+          "batch", "image_size", "classes",
+          "lr", "weight_decay", "seed"}  -> {"params"}                        build model + AdamW
+  train  {"steps": k}                    -> {"seconds", "loss"}               k steps, timed as one window
+  quit                                   -> (exits)
+
+Any failure is answered with {"error": message} and the worker keeps serving.
 """
 import json
 import sys
@@ -43,15 +53,16 @@ class SeedGmlpBlock(nn.Module):
 
 
 class SeedGmlpClassifier(nn.Module):
-    # Image_Classification + gMLP_Vision from the seed article, unchanged in structure.
-    def __init__(self, image_size=32, patch_size=8, embed_dim=512, num_layers=3, fc_dim=256, num_classes=10):
+    # Image_Classification + gMLP_Vision from the seed article, unchanged in structure
+    # (the seed fixes d_ffn = 4 * embed_dim; ffn_dim makes it explicit).
+    def __init__(self, image_size=32, patch_size=8, embed_dim=512, num_layers=3, ffn_dim=2048, fc_dim=256, num_classes=10):
         super().__init__()
         num_patches = (image_size // patch_size) ** 2
         self.proj = nn.Conv2d(3, embed_dim, kernel_size=patch_size, stride=patch_size)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1, embed_dim))
         self.pos_drop = nn.Dropout(p=0.1)
-        self.blocks = nn.Sequential(*[SeedGmlpBlock(embed_dim, embed_dim * 4, num_patches + 1) for _ in range(num_layers)])
+        self.blocks = nn.Sequential(*[SeedGmlpBlock(embed_dim, ffn_dim, num_patches + 1) for _ in range(num_layers)])
         self.norm = nn.LayerNorm(embed_dim)
         self.fc_1 = nn.Linear(embed_dim, fc_dim)
         self.act = nn.GELU()
@@ -80,6 +91,7 @@ class MixerBlock(nn.Module):
 
 
 class Mixer(nn.Module):
+    # timm's MlpMixer: conv stem (kernel = stride = patch), blocks, LayerNorm, mean over tokens, head.
     def __init__(self, image_size, patch, layers, hidden, tokens_hidden, channels_hidden, classes):
         super().__init__()
         tokens = (image_size // patch) ** 2
@@ -99,46 +111,88 @@ def build(family, config):
         return SeedGmlpClassifier(**config)
     if family == "mixer":
         return Mixer(**config)
-    raise ValueError("unknown model family " + family)
+    raise ValueError("no PyTorch model for family " + family)
 
 
-def measure(run, warmup, steps):
-    torch.manual_seed(0)
-    model = build(run["family"], run["config"])
-    model.train()
-    optimizer = torch.optim.AdamW(model.parameters(), lr=1e-3, weight_decay=0.05)
-    loss_fn = nn.CrossEntropyLoss()
-    batch = run["batch"]
-    size = run["image_size"]
-    x = torch.randn(batch, 3, size, size)
-    y = torch.randint(0, run["classes"], (batch,))
-    params = sum(p.numel() for p in model.parameters())
+def blas_libraries():
+    # Which BLAS this process loaded: without OpenBLAS, Debian's torch falls back to reference BLAS (~20x slower).
+    try:
+        with open("/proc/self/maps") as maps:
+            names = {line.split()[-1] for line in maps if "blas" in line.lower() or "mkl" in line.lower()}
+        return sorted(name for name in names if name.startswith("/"))
+    except OSError:
+        return []
 
-    def step():
-        optimizer.zero_grad(set_to_none=True)
-        loss = loss_fn(model(x), y)
-        loss.backward()
-        optimizer.step()
-        return loss
 
-    for _ in range(warmup):
-        step()
-    times = []
-    for _ in range(steps):
+class Worker:
+    def __init__(self):
+        self.session = None
+
+    def hello(self, request):
+        torch.set_num_threads(int(request["threads"]))
+        a = torch.randn(64, 64)
+        a @ a  # loads the BLAS library, so that blas_libraries() sees it
+        return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_libraries()}
+
+    def gemm(self, request):
+        size, repeats = int(request["size"]), int(request["repeats"])
+        a, b = torch.randn(size, size), torch.randn(size, size)
+        a @ b  # warm-up, as Gemm.Measure on the C# side
+        best = float("inf")
+        for _ in range(repeats):
+            start = time.perf_counter()
+            a @ b
+            best = min(best, time.perf_counter() - start)
+        return {"gflops": 2.0 * size ** 3 / best / 1e9, "ms": best * 1000}
+
+    def setup(self, request):
+        self.session = None
+        torch.manual_seed(int(request.get("seed", 0)))
+        model = build(request["family"], request["config"])
+        model.train()
+        optimizer = torch.optim.AdamW(model.parameters(), lr=float(request["lr"]), weight_decay=float(request["weight_decay"]))
+        batch, size = int(request["batch"]), int(request["image_size"])
+        x = torch.randn(batch, 3, size, size)
+        y = torch.randint(0, int(request["classes"]), (batch,))
+        self.session = (model, optimizer, nn.CrossEntropyLoss(), x, y)
+        return {"params": sum(p.numel() for p in model.parameters())}
+
+    def train(self, request):
+        if self.session is None:
+            raise ValueError("train before setup")
+        model, optimizer, loss_fn, x, y = self.session
+        steps = int(request["steps"])
         start = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - start)
-    times.sort()
-    median = times[len(times) // 2]
-    return {"model": run["model"], "batch": batch, "params": params, "step_ms": median * 1000,
-            "img_s": batch / median, "threads": torch.get_num_threads(), "torch": torch.__version__}
+        loss = None
+        for _ in range(steps):
+            # set_to_none=False: zero the gradients in place, as TorchSharp's zero_grad() does.
+            optimizer.zero_grad(set_to_none=False)
+            loss = loss_fn(model(x), y)
+            loss.backward()
+            optimizer.step()
+        seconds = time.perf_counter() - start
+        return {"seconds": seconds, "loss": float(loss.item()) if loss is not None else None}
 
 
 def main():
-    spec = json.loads(sys.argv[1])
-    torch.set_num_threads(spec["threads"])
-    for run in spec["runs"]:
-        print(json.dumps(measure(run, spec["warmup"], spec["steps"])), flush=True)
+    worker = Worker()
+    for line in sys.stdin:
+        line = line.strip()
+        if not line:
+            continue
+        try:
+            request = json.loads(line)
+            op = request.get("op")
+            if op == "quit":
+                break
+            handler = {"hello": worker.hello, "gemm": worker.gemm, "setup": worker.setup, "train": worker.train}.get(op)
+            if handler is None:
+                raise ValueError("unknown op " + repr(op))
+            reply = handler(request)
+        except Exception as error:  # reported to the C# side, which decides what to do
+            reply = {"error": type(error).__name__ + ": " + str(error)}
+        sys.stdout.write(json.dumps(reply) + "\n")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

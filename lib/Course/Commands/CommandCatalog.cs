@@ -12,6 +12,7 @@ static class CommandCatalog
         CostCommand.Create(),
         DataCommand.Create(),
         TrainCommand.Create(),
+        BenchCommand.Create(),
         GradingCommands.Release(),
         GradingCommands.Grade(),
         GradingCommands.Worker(),
