@@ -184,7 +184,7 @@ static class TrainCommand
         public void Start(RunStart s)
         {
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(s.Config.Name)}[/]: {s.Parameters:N0} parameters on {Markup.Escape(s.Device)}, " +
-                                   $"{s.Config.Epochs} epochs × {s.StepsPerEpoch} steps of {s.Config.BatchSize}, {s.Config.Optimizer} lr {s.Config.LearningRate:G3} wd {s.Config.WeightDecay:G3}" +
+                                   $"{s.Config.Epochs} epoch{(s.Config.Epochs == 1 ? "" : "s")} × {s.StepsPerEpoch} steps of {s.Config.BatchSize}, {s.Config.Optimizer} lr {s.Config.LearningRate:G3} wd {s.Config.WeightDecay:G3}" +
                                    (s.FirstEpoch > 0 ? $", resuming after epoch {s.FirstEpoch}" : ""));
             task = context.AddTask("starting", maxValue: Math.Max(s.TotalSteps, 1));
             task.Value = s.FirstStep;

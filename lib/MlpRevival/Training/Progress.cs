@@ -47,7 +47,7 @@ public sealed class ConsoleProgress(TextWriter? writer = null, double stepLineSe
 
     public void Start(RunStart s) =>
         output.WriteLine($"{s.Config.Name}: {s.Parameters:N0} parameters on {s.Device}, {s.TrainImages:N0} training images, " +
-                         $"{s.Config.Epochs} epochs × {s.StepsPerEpoch} steps of {s.Config.BatchSize}" +
+                         $"{s.Config.Epochs} epoch{(s.Config.Epochs == 1 ? "" : "s")} × {s.StepsPerEpoch} steps of {s.Config.BatchSize}" +
                          (s.FirstEpoch > 0 ? $", resuming at epoch {s.FirstEpoch + 1}" : ""));
 
     public void Step(StepReport s)
