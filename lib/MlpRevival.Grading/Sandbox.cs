@@ -116,21 +116,23 @@ public sealed class Sandbox
 
     /// <summary>
     /// The read-only mounts for a course laid out as in this repository: each folder the notebook
-    /// references with a relative #r (the course library's build output) and each data folder,
-    /// placed where the sandbox's notebook folder expects them.
+    /// references with #r (the course library's build output) and each data folder. A relative
+    /// reference is placed where the sandbox's notebook folder expects it; an absolute one at its
+    /// own path (the sandbox's private /tmp is mounted first, so this works under /tmp too).
     /// </summary>
     public static IReadOnlyList<ReadOnlyMount> MountsFor(string hostNotebookFolder, IEnumerable<string> referencedFiles, IEnumerable<string> dataFolders)
     {
         var mounts = new List<ReadOnlyMount>();
-        var folders = referencedFiles.Select(f => Path.GetDirectoryName(Path.GetFullPath(Path.Combine(hostNotebookFolder, f)))!)
-            .Concat(dataFolders.Select(d => Path.GetFullPath(Path.Combine(hostNotebookFolder, d))))
-            .Where(Directory.Exists).Distinct().ToList();
-        foreach (var folder in folders)
+        var folders = referencedFiles.Select(f => (Path: Path.GetDirectoryName(Path.GetFullPath(Path.Combine(hostNotebookFolder, f)))!, Rooted: Path.IsPathRooted(f)))
+            .Concat(dataFolders.Select(d => (Path: Path.GetFullPath(Path.Combine(hostNotebookFolder, d)), Rooted: Path.IsPathRooted(d))))
+            .Where(f => Directory.Exists(f.Path)).Distinct().ToList();
+        foreach (var (folder, rooted) in folders)
         {
-            var relative = Path.GetRelativePath(hostNotebookFolder, folder);
-            var inside = Path.IsPathRooted(relative) ? folder : Path.GetFullPath(Path.Combine(NotebookFolderInside, relative));
+            var inside = rooted ? folder
+                : Path.GetFullPath(Path.Combine(NotebookFolderInside, Path.GetRelativePath(hostNotebookFolder, folder)));
             if (inside == NotebookFolderInside || inside.StartsWith(NotebookFolderInside + "/", StringComparison.Ordinal))
                 throw new InvalidOperationException($"{folder} lies inside the instructor's notebook folder; keep build outputs and data beside it, not in it.");
+            if (mounts.Any(m => m.SandboxPath == inside)) continue;
             mounts.Add(new ReadOnlyMount(folder, inside));
         }
         return mounts;
