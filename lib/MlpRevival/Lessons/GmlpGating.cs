@@ -15,21 +15,6 @@ namespace MlpRevival.Lessons;
 /// </summary>
 public static class GmlpGating
 {
-    /// <summary>A 2D tensor (or a [1, rows, cols] one) as a double[rows, cols], for <see cref="Charts.Matrix"/>.</summary>
-    public static double[,] Grid(Tensor matrix)
-    {
-        using var scope = NewDisposeScope();
-        var m = matrix.detach().cpu().to(ScalarType.Float64);
-        while (m.dim() > 2 && m.shape[0] == 1) m = m.squeeze(0);
-        if (m.dim() != 2) throw new ArgumentException($"expected a matrix, got [{string.Join(", ", matrix.shape)}].", nameof(matrix));
-        int rows = (int)m.shape[0], cols = (int)m.shape[1];
-        var flat = m.contiguous().data<double>().ToArray();
-        var grid = new double[rows, cols];
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) grid[i, j] = flat[i * cols + j];
-        return grid;
-    }
-
     /// <summary>
     /// How far a gate is from the identity on random inputs: Z ~ N(0, 1) of shape [batch, n, d_ffn],
     /// f = W·LN(Z₂) + b and s(Z) = Z₁ ⊙ f. Returns the spread std(f − 1) measured, what the drawn W

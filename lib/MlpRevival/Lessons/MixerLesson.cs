@@ -16,19 +16,6 @@ namespace MlpRevival.Lessons;
 /// </summary>
 public static class MixerLesson
 {
-    /// <summary>The values of a 2-D tensor, row by row, for <see cref="Charts.Matrix"/>.</summary>
-    public static double[,] Values(Tensor table)
-    {
-        if (table.dim() != 2) throw new ArgumentException($"expected a 2-D table, got [{string.Join(", ", table.shape)}].", nameof(table));
-        using var t = table.detach().cpu().to(ScalarType.Float64).contiguous();
-        var flat = t.data<double>().ToArray();
-        int rows = (int)t.shape[0], cols = (int)t.shape[1];
-        var result = new double[rows, cols];
-        for (int i = 0; i < rows; i++)
-            for (int j = 0; j < cols; j++) result[i, j] = flat[i * cols + j];
-        return result;
-    }
-
     /// <summary>
     /// A small table as a heatmap, rows and columns labelled "token 0…", "ch 0…" (or whatever
     /// <paramref name="rowName"/>, <paramref name="columnName"/> say) — the paper's S×C table read as printed.
@@ -36,7 +23,7 @@ public static class MixerLesson
     public static GenericChart Heatmap(Tensor table, string title, string rowName = "token", string columnName = "ch",
         string format = "0.00", int cellSize = 46)
     {
-        var values = Values(table);
+        var values = Charts.Values(table);
         var rows = Enumerable.Range(0, values.GetLength(0)).Select(i => $"{rowName} {i}").ToList();
         var cols = Enumerable.Range(0, values.GetLength(1)).Select(j => $"{columnName} {j}").ToList();
         return Charts.Matrix(values, rows, cols, title, format, cellSize);

@@ -51,6 +51,21 @@ public static partial class Charts
         return logX ? Style.Layout(chart, l => Style.Axis(l, "xaxis", Dict(("type", "log")))) : chart;
     }
 
+    /// <summary>The values of a matrix tensor — [rows, cols], or with leading dimensions of size 1 — as a double[rows, cols] for <see cref="Matrix"/>.</summary>
+    public static double[,] Values(TorchSharp.torch.Tensor matrix)
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var m = matrix.detach().cpu().to(TorchSharp.torch.ScalarType.Float64);
+        while (m.dim() > 2 && m.shape[0] == 1) m = m.squeeze(0);
+        if (m.dim() != 2) throw new ArgumentException($"expected a matrix, got [{string.Join(", ", matrix.shape)}].", nameof(matrix));
+        int rows = (int)m.shape[0], cols = (int)m.shape[1];
+        var flat = m.contiguous().data<double>().ToArray();
+        var values = new double[rows, cols];
+        for (int i = 0; i < rows; i++)
+            for (int j = 0; j < cols; j++) values[i, j] = flat[i * cols + j];
+        return values;
+    }
+
     /// <summary>
     /// A small matrix as a heatmap with every value written in its cell — for tensors small enough
     /// to read (rows top to bottom as printed). A diverging scale centred on 0.

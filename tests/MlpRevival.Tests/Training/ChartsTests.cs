@@ -88,4 +88,16 @@ public class ChartsTests
         Assert.Single(single["data"]!.AsArray());
         Assert.Throws<ArgumentException>(() => Charts.SpatialWeights(torch.zeros(2, 3)));
     }
+
+    [Fact]
+    public void Values_of_a_matrix_tensor_are_its_entries_row_by_row()
+    {
+        using var m = arange(6, dtype: ScalarType.Float32).reshape(2, 3);      // [[0, 1, 2], [3, 4, 5]]
+        var values = Charts.Values(m);
+        Assert.Equal(new double[,] { { 0, 1, 2 }, { 3, 4, 5 } }, values);
+        using var batched = m.unsqueeze(0);                                    // [1, 2, 3]: leading 1 dropped
+        Assert.Equal(values, Charts.Values(batched));
+        using var cube = zeros(2, 2, 2);
+        Assert.Throws<ArgumentException>(() => Charts.Values(cube));
+    }
 }
