@@ -10,7 +10,8 @@ static class CourseProcess
         public override string ToString() => $"exit {ExitCode}\n--- stdout\n{Stdout}\n--- stderr\n{Stderr}";
     }
 
-    public static async Task<Outcome> RunAsync(IEnumerable<string> arguments, string? workingDirectory = null, TimeSpan? limit = null)
+    public static async Task<Outcome> RunAsync(IEnumerable<string> arguments, string? workingDirectory = null, TimeSpan? limit = null,
+                                               IReadOnlyDictionary<string, string>? environment = null)
     {
         var start = new ProcessStartInfo("dotnet")
         {
@@ -21,15 +22,17 @@ static class CourseProcess
         };
         start.ArgumentList.Add(Repo.CourseCli);
         foreach (var a in arguments) start.ArgumentList.Add(a);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(limit ?? TimeSpan.FromMinutes(10));
+        var wait = limit ?? TimeSpan.FromMinutes(10);
+        using var cancel = new CancellationTokenSource(wait);
         try { await process.WaitForExitAsync(cancel.Token); }
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"course {string.Join(' ', arguments)} did not finish within {limit}");
+            throw new TimeoutException($"course {string.Join(' ', arguments)} did not finish within {wait}");
         }
         return new Outcome(process.ExitCode, await stdout, await stderr);
     }

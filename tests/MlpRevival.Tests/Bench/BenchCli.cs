@@ -3,34 +3,11 @@ using System.Text.Json;
 
 namespace MlpRevival.Tests.Bench;
 
-/// <summary>Runs `course bench` as a child process (like CourseProcess), with extra environment variables.</summary>
+/// <summary>Runs `course bench` through <see cref="CourseProcess"/>, with extra environment variables.</summary>
 static class BenchCli
 {
-    public static async Task<CourseProcess.Outcome> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = Repo.Root,
-        };
-        start.ArgumentList.Add(Repo.CourseCli);
-        start.ArgumentList.Add("bench");
-        foreach (var a in arguments) start.ArgumentList.Add(a);
-        foreach (var (name, value) in environment ?? new Dictionary<string, string>()) start.Environment[name] = value;
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(10));
-        try { await process.WaitForExitAsync(cancel.Token); }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"course bench {string.Join(' ', arguments)} did not finish within 10 minutes");
-        }
-        return new CourseProcess.Outcome(process.ExitCode, await stdout, await stderr);
-    }
+    public static Task<CourseProcess.Outcome> RunAsync(IEnumerable<string> arguments, IReadOnlyDictionary<string, string>? environment = null) =>
+        CourseProcess.RunAsync(["bench", .. arguments], environment: environment);
 
     /// <summary>chmod u+rwx (the fake pythons are shell or python scripts; the bench tests run where those do).</summary>
     public static void MakeExecutable(string path)
