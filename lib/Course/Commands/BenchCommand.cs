@@ -36,8 +36,6 @@ static class BenchCommand
         command.SetAction(parse =>
         {
             bool asJson = parse.GetValue(json);
-            // Ten columns do not fit the 80 columns Spectre assumes for redirected output (logs, CI).
-            if (!asJson && Console.IsOutputRedirected && AnsiConsole.Profile.Width < 150) AnsiConsole.Profile.Width = 150;
             BenchPlan plan;
             try
             {
