@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
+using MlpRevival.Notebooks.Kernels;
 
 namespace MlpRevival.Grading;
 
@@ -21,8 +22,8 @@ public sealed record GradeOptions
     /// <summary>Refuse to grade without bubblewrap isolation.</summary>
     public bool RequireIsolation { get; init; }
 
-    /// <summary>The folder holding course.dll, the program whose grade-worker command runs submissions.</summary>
-    public string WorkerFolder { get; init; } = AppContext.BaseDirectory;
+    /// <summary>The course kernel submissions run in (the one VS Code and `course run` use).</summary>
+    public required KernelLayout Kernel { get; init; }
 
     /// <summary>Progress lines (one per notebook graded); null for silence.</summary>
     public Action<string>? Log { get; init; }
@@ -115,32 +116,26 @@ public static partial class Grader
         try { assembled = Assembler.Assemble(instructor, submission); }
         catch (GradingFormatException e) { return (Zero(e.Message), null); }
 
-        var notebook = assembled.Notebook;
-        if (options.Profile is not null || options.Parameters.Count > 0)
-        {
-            var parameters = Parameters.FindParametersCell(notebook)
-                ?? throw new GradingFormatException($"{name}: parameters were given but no cell is tagged 'parameters'.");
-            var values = Parameters.Resolve(parameters.Source, options.Profile, options.Parameters);
-            Parameters.Inject(notebook, Parameters.InjectedSource(parameters.Source, values, options.Profile));
-        }
+        NotebookDocument notebook;
+        try { (notebook, _) = Parameters.Parameterize(assembled.Notebook, options.Profile, options.Parameters); }
+        catch (ParameterException e) { throw new GradingFormatException($"{name}: {e.Message}"); }
 
         var folder = Path.GetDirectoryName(Path.GetFullPath(instructor.SourcePath!))!;
         var mounts = Sandbox.MountsFor(folder, ReferencedFiles(instructor), options.DataFolders);
-        var command = sandbox.WorkerCommand(options.WorkerFolder, name, options.Limits.CellTimeout, options.Limits.WallTime, options.Limits.MemoryBytes, folder, mounts);
         WorkerRun run;
-        try { run = await SubmissionRunner.RunAsync(notebook, name, command, options.Limits); }
+        try { run = await SubmissionRunner.RunAsync(notebook, () => sandbox.KernelCommand(options.Kernel, options.Limits.MemoryBytes, folder, mounts), options.Limits); }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or IOException or InvalidOperationException)
         {
             return (Zero($"The grader could not run this submission: {e.Message}"), null);
         }
 
-        var scores = tests.Select(t => Score(t, run, assembled.Shadowing)).ToList();
+        var scores = tests.Select(t => Score(t, run, assembled.Shadowing, options.Limits)).ToList();
         var executed = Feedback.Build(notebook, instructor, run, scores, assembled);
         return (new NotebookGrade(name, scores.Sum(s => s.Points), max, scores, assembled.Notes, run.Stopped,
             assembled.Shadowing, assembled.Flags, Math.Round(run.Elapsed.TotalSeconds, 1), null), executed);
     }
 
-    static TestScore Score(GradingCell test, WorkerRun run, IReadOnlyList<Shadowing> shadowing)
+    static TestScore Score(GradingCell test, WorkerRun run, IReadOnlyList<Shadowing> shadowing, GradingLimits limits)
     {
         if (shadowing.FirstOrDefault(s => s.AffectedGradeIds.Contains(test.GradeId)) is { } hidden)
             return new TestScore(test.GradeId, 0, test.Points, TestScore.Compromised,
@@ -150,10 +145,18 @@ public static partial class Grader
                 run.Stopped is null ? "the cell did not run" : $"the cell did not run: {run.Stopped}");
         return result.Succeeded
             ? new TestScore(test.GradeId, test.Points, test.Points, TestScore.Passed, null)
-            : new TestScore(test.GradeId, 0, test.Points, TestScore.Failed, FirstLine(result.FailureMessage));
+            : new TestScore(test.GradeId, 0, test.Points, TestScore.Failed, Explain(result.FailureMessage, limits));
     }
 
     static string? FirstLine(string? text) => text?.Split('\n')[0];
+
+    // An allocation that failed at the submission's memory limit says so, whichever allocator failed.
+    static string? Explain(string? message, GradingLimits limits) =>
+        message is not null && (message.Contains("OutOfMemoryException", StringComparison.Ordinal) ||
+                                message.Contains("can't allocate memory", StringComparison.Ordinal) ||
+                                message.Contains("Cannot allocate memory", StringComparison.Ordinal))
+            ? $"{FirstLine(message)} (the submission reached its memory limit, {limits.MemoryBytes >> 20} MiB)"
+            : FirstLine(message);
 
     /// <summary>Files the notebook references with a relative #r (its build outputs, to mount read-only).</summary>
     static IEnumerable<string> ReferencedFiles(NotebookDocument notebook) =>

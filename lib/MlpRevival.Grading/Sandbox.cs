@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MlpRevival.Notebooks.Kernels;
 
 namespace MlpRevival.Grading;
 
@@ -6,20 +7,19 @@ namespace MlpRevival.Grading;
 public sealed record ReadOnlyMount(string HostPath, string SandboxPath);
 
 /// <summary>
-/// Where a submission's worker process runs.
+/// Where a submission's kernel runs.
 ///
-/// With bubblewrap (Linux, Debian's <c>bubblewrap</c> package) the worker gets its own mount,
+/// With bubblewrap (Linux, Debian's <c>bubblewrap</c> package) the kernel gets its own mount,
 /// PID, network and IPC namespaces: it sees the system folders, the .NET runtime, the course's
 /// build outputs and data read-only, an empty notebook folder and a private /tmp — and nothing
 /// else: not the instructor's notebooks, not the grader's output, not other submissions, no
-/// network, a cleared environment. Without bubblewrap the worker runs as the grader's user, in the
+/// network, a cleared environment. Without bubblewrap the kernel runs as the grader's user, in the
 /// instructor's notebook folder: grades stay safe (the grader reads every input before and writes
 /// every output after the run), but the submission can read what that user can read.
 /// </summary>
 public sealed class Sandbox
 {
     public const string NotebookFolderInside = "/course/notebooks";
-    const string CliFolderInside = "/grader/cli";
 
     Sandbox(string? bwrap) => Bubblewrap = bwrap;
 
@@ -28,9 +28,10 @@ public sealed class Sandbox
 
     public bool IsIsolated => Bubblewrap is not null;
 
-    public string Description => IsIsolated
+    public string Description => (IsIsolated
         ? "bubblewrap: own mount/PID/network namespaces; sees only the runtime, the course build and data, read-only"
-        : "none: bubblewrap is not available, submissions run as this user (install Debian's bubblewrap package)";
+        : "none: bubblewrap is not available, submissions run as this user (install Debian's bubblewrap package)")
+        + (Prlimit is null ? "; memory: resident-memory watch only (no prlimit here)" : "; memory: RLIMIT_DATA");
 
     /// <summary>Bubblewrap when it is installed and works here; otherwise none, or an error when isolation is required.</summary>
     public static Sandbox Detect(bool requireIsolation)
@@ -44,55 +45,36 @@ public sealed class Sandbox
         return new Sandbox(null);
     }
 
-    public static Sandbox Unsandboxed() => new(null);
-
     /// <summary>
-    /// The command that starts one worker. <paramref name="hostNotebookFolder"/> is the folder relative
-    /// #r and data paths resolve against; inside the sandbox it is an empty folder at the same place
-    /// relative to the mounts.
+    /// The command that starts the course kernel for one submission, speaking the stdio protocol.
+    /// <paramref name="hostNotebookFolder"/> is the folder relative #r and data paths resolve
+    /// against; inside the sandbox it is an empty folder at the same place relative to the mounts.
     /// </summary>
-    public ProcessStartInfo WorkerCommand(string workerFolder, string notebookName, TimeSpan cellTimeout, TimeSpan wallTime, long memoryBytes,
-        string hostNotebookFolder, IReadOnlyList<ReadOnlyMount> mounts)
+    public ProcessStartInfo KernelCommand(KernelLayout kernel, long memoryBytes, string hostNotebookFolder, IReadOnlyList<ReadOnlyMount> mounts)
     {
-        var cli = Path.Combine(workerFolder, "course.dll");
-        var dotnet = DotnetHost();
-        var start = new ProcessStartInfo
-        {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        var dotnet = DotnetHost.Path;
+        var start = new ProcessStartInfo { UseShellExecute = false };
         // The managed heap's hard limit makes a memory bomb fail inside its cell; the grader also
         // watches the whole process tree's resident memory for native allocations (tensors).
-        var environment = new Dictionary<string, string>
+        var environment = new Dictionary<string, string>(CourseKernel.QuietEnvironment)
         {
             ["DOTNET_GCHeapHardLimit"] = "0x" + (memoryBytes * 3 / 4).ToString("X"),
             ["DOTNET_gcServer"] = "0",
-            ["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1",
-            ["DOTNET_NOLOGO"] = "1",
             ["MLP_REVIVAL_DEVICE"] = "cpu",
         };
-        string[] workerArgs(string cliPath, string folder) =>
-            [cliPath, "grade-worker", "--notebook-folder", folder, "--name", notebookName,
-             "--cell-timeout", cellTimeout.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
-             "--wall-time", wallTime.TotalSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture)];
 
         if (Bubblewrap is null)
         {
-            start.FileName = dotnet;
             start.WorkingDirectory = hostNotebookFolder;
-            foreach (var a in workerArgs(cli, hostNotebookFolder)) start.ArgumentList.Add(a);
             foreach (var (k, v) in environment) start.Environment[k] = v;
-            return start;
+            return WithDataLimit(start, memoryBytes, [dotnet, .. kernel.StdioArguments(hostNotebookFolder)]);
         }
 
-        start.FileName = Bubblewrap;
         var args = new List<string>
         {
+            Bubblewrap,
             // Not --die-with-parent: it fires when the *thread* that started bwrap ends (PR_SET_PDEATHSIG),
-            // and .NET starts processes from pool threads that come and go. The grader kills the tree
-            // itself, and the worker ends on its own at its wall time or when its input closes.
+            // and .NET starts processes from pool threads that come and go. The grader kills the tree itself.
             "--unshare-all", "--new-session", "--clearenv",
             "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp",
         };
@@ -100,7 +82,8 @@ public sealed class Sandbox
             if (Directory.Exists(system)) args.AddRange(["--ro-bind", system, system]);
         var dotnetRoot = Path.GetDirectoryName(Path.GetFullPath(ResolveLinks(dotnet)))!;
         if (!dotnetRoot.StartsWith("/usr/", StringComparison.Ordinal)) args.AddRange(["--ro-bind", dotnetRoot, dotnetRoot]);
-        args.AddRange(["--ro-bind", workerFolder, CliFolderInside]);
+        // The kernel at its own path, read-only: the same files VS Code runs.
+        args.AddRange(["--ro-bind", kernel.Directory, kernel.Directory]);
         foreach (var mount in mounts) args.AddRange(["--ro-bind", mount.HostPath, mount.SandboxPath]);
         args.AddRange(["--dir", NotebookFolderInside, "--chdir", NotebookFolderInside]);
         foreach (var (k, v) in environment.Concat([
@@ -109,8 +92,25 @@ public sealed class Sandbox
                      KeyValuePair.Create("DOTNET_ROOT", dotnetRoot)]))
             args.AddRange(["--setenv", k, v]);
         args.Add(Path.Combine(dotnetRoot, "dotnet"));
-        args.AddRange(workerArgs(Path.Combine(CliFolderInside, "course.dll"), NotebookFolderInside));
-        foreach (var a in args) start.ArgumentList.Add(a);
+        args.AddRange(kernel.StdioArguments(NotebookFolderInside));
+        return WithDataLimit(start, memoryBytes, args);
+    }
+
+    /// <summary>prlimit(1), from util-linux, when this host has it.</summary>
+    public static string? Prlimit { get; } = OperatingSystem.IsLinux() ? FindOnPath("prlimit") : null;
+
+    // RLIMIT_DATA caps what the kernel process may allocate (managed heap, tensors, any malloc):
+    // past it an allocation fails inside the cell that made it — an OutOfMemoryException or
+    // libtorch's "can't allocate memory" — and the kernel carries on, whatever the machine's load.
+    // (Sampling resident memory instead gave load-dependent outcomes.) Set with prlimit on the
+    // command, so every process the kernel starts inherits it.
+    static ProcessStartInfo WithDataLimit(ProcessStartInfo start, long memoryBytes, IReadOnlyList<string> command)
+    {
+        IEnumerable<string> line = Prlimit is null
+            ? command
+            : [Prlimit, $"--data={memoryBytes}:{memoryBytes}", "--", .. command];
+        start.FileName = line.First();
+        foreach (var a in line.Skip(1)) start.ArgumentList.Add(a);
         return start;
     }
 
@@ -136,15 +136,6 @@ public sealed class Sandbox
             mounts.Add(new ReadOnlyMount(folder, inside));
         }
         return mounts;
-    }
-
-    static string DotnetHost()
-    {
-        var host = Environment.ProcessPath;
-        if (host is not null && Path.GetFileNameWithoutExtension(host) == "dotnet") return host;
-        var root = Environment.GetEnvironmentVariable("DOTNET_ROOT");
-        if (root is not null && File.Exists(Path.Combine(root, "dotnet"))) return Path.Combine(root, "dotnet");
-        return FindOnPath("dotnet") ?? throw new InvalidOperationException("Cannot find the dotnet host to start the grading worker.");
     }
 
     static string ResolveLinks(string path)

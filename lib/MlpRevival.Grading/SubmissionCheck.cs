@@ -28,7 +28,7 @@ public static class SubmissionCheck
     /// <summary>Top-level names a cell declares: types, methods, fields, script variables, using aliases, and using static targets.</summary>
     public static IReadOnlySet<string> DeclaredNames(string source)
     {
-        var root = CSharpSyntaxTree.ParseText(Directives.Prepare(source).Code, Script).GetCompilationUnitRoot();
+        var root = CSharpSyntaxTree.ParseText(MagicCommands.Blank(source), Script).GetCompilationUnitRoot();
         var names = new HashSet<string>(StringComparer.Ordinal);
         foreach (var u in root.Usings)
         {
@@ -64,7 +64,7 @@ public static class SubmissionCheck
     /// <summary>Every simple name a cell uses (identifiers in expressions and types).</summary>
     public static IReadOnlySet<string> UsedNames(string source)
     {
-        var root = CSharpSyntaxTree.ParseText(Directives.Prepare(source).Code, Script).GetRoot();
+        var root = CSharpSyntaxTree.ParseText(MagicCommands.Blank(source), Script).GetRoot();
         var names = new HashSet<string>(root.DescendantNodes().OfType<SimpleNameSyntax>().Select(n => n.Identifier.ValueText), StringComparer.Ordinal);
         return names;
     }

@@ -1,11 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Security.Cryptography;
-using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
-using System.Threading.Channels;
+using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
+using MlpRevival.Notebooks.Kernels;
 
 namespace MlpRevival.Grading;
 
@@ -15,8 +13,8 @@ public sealed record GradingLimits(TimeSpan CellTimeout, TimeSpan WallTime, long
     public static GradingLimits Default => new(TimeSpan.FromMinutes(2), TimeSpan.FromMinutes(20), 4L << 30);
 }
 
-/// <summary>What one cell did in the worker, as the worker reported it (with the right token).</summary>
-public sealed record CellResult(JsonArray Outputs, JsonNode? Execution, string? FailureKind, string? FailureMessage)
+/// <summary>What one cell did in the kernel.</summary>
+public sealed record CellResult(JsonArray Outputs, JsonNode? Execution, string? FailureKind, string? FailureMessage, int ProtocolForgeries = 0)
 {
     public bool Succeeded => FailureKind is null;
 }
@@ -25,190 +23,154 @@ public sealed record CellResult(JsonArray Outputs, JsonNode? Execution, string? 
 public sealed record WorkerRun(IReadOnlyDictionary<string, CellResult> Results, string? Stopped, TimeSpan Elapsed, string Stderr);
 
 /// <summary>
-/// Runs an assembled notebook in a worker process (see <see cref="Worker"/>) inside the sandbox,
-/// sending cells one at a time and enforcing the limits: the per-cell time (the worker stops a
-/// cell itself; the grader gives up if it stops answering), the wall time of the whole
-/// submission, and memory — the managed heap is capped in the worker, and the grader kills the
-/// process tree when its resident memory passes the limit.
+/// Runs an assembled notebook in the course kernel inside the sandbox, one cell at a time, as the
+/// grader sends it — so the code of a cell the submission has not reached (hidden tests included)
+/// is not in the kernel yet — and enforces the limits:
+/// <list type="bullet">
+/// <item>a cell that runs past the cell time ends the kernel (the C# kernel cannot stop running
+/// code; left running it would hold up every later cell and keep a core busy). The grader then
+/// starts a fresh kernel, replays the cells that had succeeded before it, and goes on with the
+/// next cell, so later exercises are still graded;</item>
+/// <item>the wall time of the whole submission;</item>
+/// <item>memory: the managed heap is capped in the kernel, and the grader ends the kernel's process
+/// tree when its resident memory passes the limit.</item>
+/// </list>
 /// </summary>
 public static class SubmissionRunner
 {
-    const int MaxOutputChars = 1_000_000;
-    static readonly TimeSpan Grace = TimeSpan.FromSeconds(20);
-    static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(90);
+    static readonly TimeSpan StartLimit = TimeSpan.FromSeconds(120);
 
-    public static async Task<WorkerRun> RunAsync(NotebookDocument graded, string notebookName, ProcessStartInfo command, GradingLimits limits)
+    public static async Task<WorkerRun> RunAsync(NotebookDocument graded, Func<ProcessStartInfo> kernelCommand, GradingLimits limits)
     {
         var clock = Stopwatch.StartNew();
-        var results = new Dictionary<string, CellResult>();
-        var stderr = new StringBuilder();
-        using var process = new Process { StartInfo = command };
-        process.Start();
-        var lines = Channel.CreateUnbounded<string>();
-        var reader = Task.Run(async () =>
-        {
-            while (await process.StandardOutput.ReadLineAsync() is { } line) await lines.Writer.WriteAsync(line);
-            lines.Writer.Complete();
-        });
-        var errors = Task.Run(async () =>
-        {
-            var buffer = new char[4096];
-            int n;
-            while ((n = await process.StandardError.ReadAsync(buffer)) > 0)
-                lock (stderr) if (stderr.Length < 64_000) stderr.Append(buffer, 0, n);
-        });
-        using var stop = new CancellationTokenSource();
-        string? memoryStop = null;
-        var watcher = Task.Run(async () =>
-        {
-            while (!stop.IsCancellationRequested && !process.HasExited)
-            {
-                var rss = ResidentBytes(process.Id);
-                if (rss > limits.MemoryBytes)
-                {
-                    memoryStop = $"it used more than the memory limit ({limits.MemoryBytes >> 20} MiB; {rss >> 20} MiB resident), so the grader stopped it";
-                    Kill(process);
-                    return;
-                }
-                try { await Task.Delay(100, stop.Token); } catch (OperationCanceledException) { return; }
-            }
-        });
-
-        string? stopped = null;
         var wallDeadline = DateTime.UtcNow + limits.WallTime;
+        var results = new Dictionary<string, CellResult>();
+        var succeeded = new List<NotebookCell>();
+        string? stopped = null, stderr = "";
+        var cells = Numbered(graded);
+        KernelConnection? kernel = null;
+        MemoryWatch? memory = null;
         try
         {
-            var ready = await NextAsync(lines, null, Min(DateTime.UtcNow + StartLimit, wallDeadline));
-            if (ready is not { } r || r["type"]?.GetValue<string>() != Worker.ReadyMessage)
+            (kernel, memory, stopped) = await StartAsync(kernelCommand, limits, wallDeadline, replay: []);
+            for (int i = 0; i < cells.Count && stopped is null; i++)
             {
-                stopped = ready is null && process.HasExited
-                    ? $"the worker process ended (exit code {ExitCode(process)}) before running any cell"
-                    : "the worker did not start in time";
-            }
-            else
-            {
-                int number = 0;
-                foreach (var cell in graded.Cells)
+                var (cell, number) = cells[i];
+                var left = wallDeadline - DateTime.UtcNow;
+                var limit = left < limits.CellTimeout ? left : limits.CellTimeout;
+                var copy = new NotebookCell((JsonObject)cell.Json.DeepClone());
+                var (failure, run) = await NotebookRunner.RunCellAsync(kernel!, copy, number, limit, CellOutputs.DefaultLimit,
+                    "so the grader ended the kernel, started a fresh one with the cells before this one, and went on (course grade --cell-timeout sets the limit)");
+                var forgeries = run.ProtocolForgeries;
+
+                if (failure?.Kind == FailureKind.Kernel)
                 {
-                    // Cells are numbered as in the source notebook; the injected-parameters cell is 0.
-                    var injected = cell.HasTag(Notebooks.Execution.Parameters.InjectedTag);
-                    if (!injected) number++;
-                    if (!cell.IsCode) continue;
-                    var token = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
-                    var payload = new JsonObject
-                    {
-                        ["type"] = "cell",
-                        ["number"] = injected ? 0 : number,
-                        ["token"] = token,
-                        ["cell"] = new JsonObject
-                        {
-                            ["cell_type"] = "code",
-                            ["id"] = cell.Id,
-                            ["metadata"] = new JsonObject { ["polyglot_notebook"] = new JsonObject { ["kernelName"] = cell.KernelName } },
-                            ["source"] = cell.Source,
-                        },
-                    };
-                    if (!await SendAsync(process, payload.ToJsonString()))
-                    {
-                        stopped = Ended(process, memoryStop, cell);
-                        break;
-                    }
-                    var deadline = Min(DateTime.UtcNow + limits.CellTimeout + Grace, wallDeadline);
-                    var reply = await NextAsync(lines, token, deadline);
-                    if (reply is null)
-                    {
-                        if (lines.Reader.Completion.IsCompleted)   // its output closed: the process is ending
-                            stopped = Ended(process, memoryStop, cell);
-                        else if (DateTime.UtcNow >= wallDeadline)
-                            stopped = $"it ran past the wall-time limit ({limits.WallTime.TotalSeconds:0} s) in cell {number} (id {cell.Id})";
-                        else if (!process.HasExited)
-                            stopped = $"the worker stopped answering in cell {number} (id {cell.Id})";
-                        else stopped = Ended(process, memoryStop, cell);
-                        break;
-                    }
-                    results[cell.Id] = ToResult(reply);
+                    stderr = kernel!.Stderr;
+                    stopped = memory!.Stop ?? $"the kernel ended in cell {number} (id {cell.Id}): {FirstLine(failure.Message)}";
+                    results[cell.Id] = Result(copy, failure, forgeries);
+                    break;
                 }
-                if (stopped is null) await SendAsync(process, new JsonObject { ["type"] = "done" }.ToJsonString());
+                if (failure?.Kind == FailureKind.Timeout && DateTime.UtcNow >= wallDeadline)
+                {
+                    stopped = $"it ran past the wall-time limit ({limits.WallTime.TotalSeconds:0} s) in cell {number} (id {cell.Id})";
+                    results[cell.Id] = Result(copy, failure, forgeries);
+                    break;
+                }
+                results[cell.Id] = Result(copy, failure, forgeries);
+                if (failure is null) succeeded.Add(cell);
+                else if (failure.Kind == FailureKind.Timeout)
+                {
+                    memory!.Dispose();
+                    await kernel!.DisposeAsync();
+                    (kernel, memory, stopped) = await StartAsync(kernelCommand, limits, wallDeadline, succeeded);
+                }
             }
         }
         finally
         {
-            if (!process.WaitForExit(stopped is null ? 10_000 : 0)) Kill(process);
-            stop.Cancel();
-            await Task.WhenAll(watcher, reader.ContinueWith(_ => { }), errors.ContinueWith(_ => { }));
-        }
-        if (memoryStop is not null) stopped = memoryStop;
-        return new WorkerRun(results, stopped, clock.Elapsed, stderr.ToString());
-    }
-
-    static string Ended(Process process, string? memoryStop, NotebookCell cell)
-    {
-        process.WaitForExit(2000);
-        return memoryStop ?? $"the worker process ended (exit code {ExitCode(process)}) while running cell id {cell.Id}: " +
-            "the submission ended the process (Environment.Exit?) or crashed it";
-    }
-
-    static CellResult ToResult(JsonObject reply)
-    {
-        var outputs = reply["outputs"] as JsonArray ?? new JsonArray();
-        var text = outputs.ToJsonString();
-        if (text.Length > MaxOutputChars)
-            outputs = new JsonArray(new JsonObject
+            if (kernel is not null)
             {
-                ["name"] = "stdout",
-                ["output_type"] = "stream",
-                ["text"] = $"[the grader dropped this cell's output: {text.Length:N0} characters, more than the {MaxOutputChars:N0} kept]\n",
+                if (stderr.Length == 0) stderr = kernel.Stderr;
+                await kernel.DisposeAsync();
+            }
+            memory?.Dispose();
+        }
+        return new WorkerRun(results, stopped, clock.Elapsed, stderr);
+    }
+
+    // A kernel, with the cells that had succeeded replayed into it (their outputs are not kept).
+    static async Task<(KernelConnection?, MemoryWatch?, string?)> StartAsync(
+        Func<ProcessStartInfo> command, GradingLimits limits, DateTime wallDeadline, IReadOnlyList<NotebookCell> replay)
+    {
+        KernelConnection kernel;
+        try { kernel = await KernelConnection.StartAsync(command(), Min(StartLimit, wallDeadline - DateTime.UtcNow)); }
+        catch (KernelStartException e) { return (null, null, $"the kernel did not start: {e.Message}"); }
+        var memory = new MemoryWatch(kernel, limits.MemoryBytes + MemoryWatch.Slack);
+        foreach (var cell in replay)
+        {
+            var left = wallDeadline - DateTime.UtcNow;
+            if (left <= TimeSpan.Zero) return (kernel, memory, "it ran past the wall-time limit while the grader replayed cells after a timeout");
+            var run = await kernel.SubmitAsync(cell.Source, NotebookRunner.KernelNameOf(cell), new CellOutputs(), Min(limits.CellTimeout, left));
+            if (!run.Succeeded)
+                return (kernel, memory, $"after a cell timed out, replaying cell id {cell.Id} in a fresh kernel failed: {FirstLine(run.Message)}");
+        }
+        return (kernel, memory, null);
+    }
+
+    static CellResult Result(NotebookCell cell, CellFailure? failure, int forgeries) =>
+        new((JsonArray)cell.Outputs.DeepClone(), cell.Metadata["execution"]?.DeepClone(),
+            failure?.Kind.ToString(), failure?.Message, forgeries);
+
+    // Code cells with their number in the source notebook (the injected-parameters cell is 0).
+    static List<(NotebookCell Cell, int Number)> Numbered(NotebookDocument notebook)
+    {
+        var list = new List<(NotebookCell, int)>();
+        int number = 0;
+        foreach (var cell in notebook.Cells)
+        {
+            var injected = cell.HasTag(Parameters.InjectedTag);
+            if (!injected) number++;
+            if (cell.IsCode) list.Add((cell, injected ? 0 : number));
+        }
+        return list;
+    }
+
+    static TimeSpan Min(TimeSpan a, TimeSpan b) => a < b ? a : b;
+
+    static string FirstLine(string? text) => text?.Split('\n')[0] ?? "";
+
+    /// <summary>
+    /// The backstop behind RLIMIT_DATA (see <see cref="Sandbox"/>): ends the kernel's process tree when
+    /// its resident memory passes the limit plus <see cref="Slack"/> — resident memory also counts
+    /// code and mapped files (libtorch alone maps about 500 MB), which the data limit does not.
+    /// </summary>
+    sealed class MemoryWatch : IDisposable
+    {
+        public const long Slack = 1L << 30;
+
+        readonly CancellationTokenSource stop = new();
+
+        public MemoryWatch(KernelConnection kernel, long limit)
+        {
+            _ = Task.Run(async () =>
+            {
+                while (!stop.IsCancellationRequested && !kernel.HasEnded)
+                {
+                    var rss = ResidentBytes(kernel.ProcessId);
+                    if (rss > limit)
+                    {
+                        Stop = $"it used more than the memory limit ({(limit - Slack) >> 20} MiB, plus {Slack >> 20} MiB for code and mapped files; {rss >> 20} MiB resident), so the grader stopped it";
+                        kernel.Kill();
+                        return;
+                    }
+                    try { await Task.Delay(100, stop.Token); } catch (OperationCanceledException) { return; }
+                }
             });
-        var failure = reply["failure"] as JsonObject;
-        return new CellResult((JsonArray)outputs.DeepClone(), reply["execution"]?.DeepClone(),
-            failure?["kind"]?.GetValue<string>(), failure?["message"]?.GetValue<string>());
-    }
-
-    // The next protocol message: with a token, the result carrying it (anything else is ignored).
-    static async Task<JsonObject?> NextAsync(Channel<string> lines, string? token, DateTime deadline)
-    {
-        while (true)
-        {
-            var left = deadline - DateTime.UtcNow;
-            if (left <= TimeSpan.Zero) return null;
-            using var timeout = new CancellationTokenSource(left);
-            string line;
-            try { line = await lines.Reader.ReadAsync(timeout.Token); }
-            catch (OperationCanceledException) { return null; }
-            catch (ChannelClosedException) { return null; }
-            JsonObject? message;
-            try { message = JsonNode.Parse(line) as JsonObject; }
-            catch (JsonException) { continue; }
-            if (message is null) continue;
-            if (token is null) return message;
-            if (message["type"]?.GetValueKind() == JsonValueKind.String && message["type"]!.GetValue<string>() == "result" &&
-                message["token"]?.GetValueKind() == JsonValueKind.String && message["token"]!.GetValue<string>() == token)
-                return message;
         }
-    }
 
-    static async Task<bool> SendAsync(Process process, string line)
-    {
-        try
-        {
-            await process.StandardInput.WriteLineAsync(line);
-            await process.StandardInput.FlushAsync();
-            return true;
-        }
-        catch (IOException) { return false; }
-        catch (InvalidOperationException) { return false; }
-    }
+        public string? Stop { get; private set; }
 
-    static DateTime Min(DateTime a, DateTime b) => a < b ? a : b;
-
-    static string ExitCode(Process process) =>
-        process.HasExited ? process.ExitCode.ToString(CultureInfo.InvariantCulture) : "?";
-
-    static void Kill(Process process)
-    {
-        try { process.Kill(entireProcessTree: true); }
-        catch (InvalidOperationException) { }
-        catch (System.ComponentModel.Win32Exception) { }
+        public void Dispose() => stop.Cancel();
     }
 
     /// <summary>Resident memory of a process and all its descendants (Linux /proc), in bytes.</summary>

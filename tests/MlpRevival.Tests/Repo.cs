@@ -13,6 +13,9 @@ static class Repo
 
     public static string CourseCli => Metadata("CourseCli");
 
+    /// <summary>The course library's build output, the file notebooks reference with #r.</summary>
+    public static string LibraryAssembly => Metadata("LibraryAssembly");
+
     public static string Path_(params string[] parts) => System.IO.Path.Combine([Root, .. parts]);
 
     /// <summary>A folder under artifacts/ (git-ignored) for files a test wants to keep for inspection.</summary>

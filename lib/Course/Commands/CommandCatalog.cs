@@ -8,6 +8,7 @@ static class CommandCatalog
     public static IEnumerable<Command> All() =>
     [
         RunCommand.Create(),
+        KernelCommand.Create(),
         EnvCommand.Create(),
         CostCommand.Create(),
         DataCommand.Create(),
@@ -15,6 +16,5 @@ static class CommandCatalog
         BenchCommand.Create(),
         GradingCommands.Release(),
         GradingCommands.Grade(),
-        GradingCommands.Worker(),
     ];
 }

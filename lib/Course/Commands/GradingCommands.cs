@@ -5,7 +5,7 @@ using MlpRevival.Notebooks.Format;
 
 namespace MlpRevival.Cli.Commands;
 
-/// <summary>Coursework: course release, course grade (and the hidden grade-worker they start).</summary>
+/// <summary>Coursework: course release, course grade.</summary>
 static class GradingCommands
 {
     public static Command Release()
@@ -61,8 +61,16 @@ static class GradingCommands
         {
             try
             {
+                var sourceFiles = Expand(parse.GetValue(source) ?? []);
+                var outDir = Path.GetFullPath(parse.GetValue(output)!);
+                var submissionsDir = Path.GetFullPath(parse.GetValue(submissions)!);
+                if (RunCommand.SameFolder(outDir, submissionsDir) || outDir.StartsWith(submissionsDir + Path.DirectorySeparatorChar, StringComparison.Ordinal))
+                    throw new ArgumentException($"--out {parse.GetValue(output)} is (inside) the submissions folder: feedback would overwrite or mix with the students' files. Choose another folder.");
+                if (sourceFiles.FirstOrDefault(f => RunCommand.SameFolder(Path.GetDirectoryName(Path.GetFullPath(f))!, outDir)) is { } clash)
+                    throw new ArgumentException($"--out {parse.GetValue(output)} is the folder of the instructor notebook {Path.GetFileName(clash)}: feedback would overwrite it. Choose another folder.");
                 var options = new GradeOptions
                 {
+                    Kernel = await KernelCommand.EnsureAsync(Path.GetDirectoryName(Path.GetFullPath(sourceFiles[0]))!),
                     Limits = new GradingLimits(TimeSpan.FromSeconds(Positive(parse.GetValue(cellTimeout), "--cell-timeout")),
                         TimeSpan.FromSeconds(Positive(parse.GetValue(wallTime), "--wall-time")), (long)Positive(parse.GetValue(memory), "--memory") << 20),
                     Profile = parse.GetValue(profile),
@@ -71,8 +79,7 @@ static class GradingCommands
                     RequireIsolation = parse.GetValue(isolation),
                     Log = Console.WriteLine,
                 };
-                var outDir = Path.GetFullPath(parse.GetValue(output)!);
-                var report = await Grader.GradeAsync(parse.GetValue(submissions)!, Expand(parse.GetValue(source) ?? []), outDir, options);
+                var report = await Grader.GradeAsync(parse.GetValue(submissions)!, sourceFiles, outDir, options);
                 Console.WriteLine($"Sandbox: {report.Sandbox}");
                 foreach (var student in report.Students)
                     Console.WriteLine($"{student.Student}: {student.Score.ToString("0.##", CultureInfo.InvariantCulture)} / {student.MaxScore.ToString("0.##", CultureInfo.InvariantCulture)}");
@@ -86,23 +93,6 @@ static class GradingCommands
                 return 2;
             }
         });
-        return command;
-    }
-
-    /// <summary>The child process `course grade` starts for each submission (see MlpRevival.Grading.Worker).</summary>
-    public static Command Worker()
-    {
-        var folder = new Option<string>("--notebook-folder") { Required = true };
-        var name = new Option<string>("--name") { Required = true };
-        var timeout = new Option<double>("--cell-timeout") { DefaultValueFactory = _ => 120 };
-        var wall = new Option<double>("--wall-time") { DefaultValueFactory = _ => 1200 };
-        var command = new Command("grade-worker", "Internal: runs one submission for course grade.") { Hidden = true };
-        command.Options.Add(folder);
-        command.Options.Add(name);
-        command.Options.Add(timeout);
-        command.Options.Add(wall);
-        command.SetAction((parse, _) => MlpRevival.Grading.Worker.RunAsync(
-            parse.GetValue(folder)!, parse.GetValue(name)!, TimeSpan.FromSeconds(parse.GetValue(timeout)), TimeSpan.FromSeconds(parse.GetValue(wall))));
         return command;
     }
 

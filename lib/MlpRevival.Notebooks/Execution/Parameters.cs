@@ -31,13 +31,32 @@ public static partial class Parameters
 
     public sealed record Declaration(string Name, Kind Kind, string DefaultText);
 
+    /// <summary>
+    /// papermill's <c>parameterize_notebook</c>: a copy of <paramref name="notebook"/> with the
+    /// profile's values, overridden by <paramref name="values"/>, in an injected-parameters cell
+    /// right after the parameters cell — or an unchanged copy when there is nothing to inject.
+    /// `course run` and the grader both parameterise through here.
+    /// </summary>
+    public static (NotebookDocument Notebook, IReadOnlyDictionary<string, string> Injected) Parameterize(
+        NotebookDocument notebook, string? profile, IReadOnlyDictionary<string, string> values)
+    {
+        var copy = notebook.Clone();
+        if (profile is null && values.Count == 0) return (copy, new Dictionary<string, string>());
+        var parametersCell = FindParametersCell(copy) ?? throw new ParameterException(
+            "Parameters were given but no code cell is tagged 'parameters'. " +
+            "Tag the cell that holds the defaults (cell metadata \"tags\": [\"parameters\"]).");
+        var resolved = Resolve(parametersCell.Source, profile, values);
+        Inject(copy, InjectedSource(parametersCell.Source, resolved, profile));
+        return (copy, resolved);
+    }
+
     public static NotebookCell? FindParametersCell(NotebookDocument notebook) =>
         notebook.Cells.FirstOrDefault(c => c.IsCode && c.HasTag(ParametersTag));
 
     /// <summary>The variables the parameters cell declares, with the type of their default.</summary>
     public static IReadOnlyList<Declaration> Declarations(string parametersSource)
     {
-        var tree = CSharpSyntaxTree.ParseText(Directives.Prepare(parametersSource).Code,
+        var tree = CSharpSyntaxTree.ParseText(MagicCommands.Blank(parametersSource),
             new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script));
         return tree.GetRoot().DescendantNodes()
             .OfType<VariableDeclaratorSyntax>()

@@ -7,8 +7,8 @@ namespace MlpRevival.Notebook;
 /// <summary>
 /// Renders a Plotly.NET chart as a self-contained HTML fragment for a notebook output.
 ///
-/// Why not Plotly.NET.Interactive: it is not in our package feed, and it needs the .NET Interactive
-/// kernel packages. This fragment is a div plus a script that draws into it with whatever plotly.js
+/// Why not Plotly.NET.Interactive's formatter: see <see cref="NotebookFormatters"/>. This
+/// fragment is a div plus a script that draws into it with whatever plotly.js
 /// the page already has (window.Plotly, as in the course's HTML export, which embeds Plotly.NET's own
 /// plotly.js once per page). Where the page has none (a fresh VS Code notebook), it loads the same
 /// plotly.js version once from the CDN Plotly.NET itself names, going through require.js when

@@ -15,7 +15,7 @@ static class Assignment
     public const string SumSolution = "static long SumTo(int k)\n{\n    // BEGIN SOLUTION\n    return (long)k * (k + 1) / 2;\n    // END SOLUTION\n}";
     public const string HiddenSquareLine = "for (int i = 0; i < 5; i++) { long v = rng.Next(-1000, 1000); Check.Equal(v * v, Square(v), $\"Square({v})\"); }";
 
-    public static string LibraryReference => $"#r \"{Repo.Path_("lib", "MlpRevival", "bin", "Debug", "net10.0", "MlpRevival.dll")}\"";
+    public static string LibraryReference => TestKernel.LibraryReference;
 
     public static JsonObject Solution(string gradeId) => Nbgrader(gradeId, solution: true, grade: false, locked: false);
 
@@ -35,7 +35,8 @@ static class Assignment
     public static IReadOnlyList<(string Type, string Source, JsonObject? Nbgrader, string[] Tags)> Cells() =>
     [
         ("markdown", "# Homework", null, []),
-        ("code", LibraryReference + "\nusing MlpRevival;", null, []),
+        // As every course notebook's first cell: the library, and Course.Setup(), which loads libtorch.
+        ("code", LibraryReference + "\nusing MlpRevival;\nCourse.Setup();", null, []),
         ("code", "// profile quick: n = 2;\nvar n = 3;", null, ["parameters"]),
         ("code", SquareSolution, Solution("square"), []),
         ("code", "Check.Equal(9L, Square(3), \"Square(3)\");\n// BEGIN HIDDEN TESTS\nvar rng = new Random();\n" + HiddenSquareLine + "\n// END HIDDEN TESTS", Tests("square-tests", 2), []),

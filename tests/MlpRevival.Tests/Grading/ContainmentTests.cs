@@ -29,7 +29,7 @@ public sealed class GradedClass : IAsyncLifetime
         ["c-exit"] = ("static long Square(long x) { Environment.Exit(0); return 0; }", Sum),
         ["d-infinite-loop"] = (Square, "static long SumTo(int k) { while (true) { } }"),
         ["e-memory-bomb"] = ("static long Square(long x) { var hoard = new List<long[]>(); while (true) hoard.Add(new long[10_000_000]); }", Sum),
-        ["f-native-memory-bomb"] = (Square + "\nvar tensors = new List<TorchSharp.torch.Tensor>();\nfor (int i = 0; i < 100; i++) tensors.Add(TorchSharp.torch.ones(100_000_000));", Sum),
+        ["f-native-memory-bomb"] = ("static long Square(long x) { var hoard = new List<TorchSharp.torch.Tensor>(); while (true) hoard.Add(TorchSharp.torch.ones(100_000_000)); }", Sum),
         ["g-redefines-check"] = ("static long Square(long x) => 0;\nstatic class Check { public static void Equal<T>(T expected, T actual, string what) { } }", "static long SumTo(int k) => 0;"),
         ["h-aliases-check"] = ("using Check = Fake;\nstatic long Square(long x) => 0;\nstatic class Fake { public static void Equal<T>(T expected, T actual, string what) { } }", "static long SumTo(int k) => 0;"),
         ["i-writes-grader-files"] = (Square + $"\nSystem.IO.File.WriteAllText(@\"{OutputPlaceholder}/gradebook.csv\", \"student,total\\ni-writes-grader-files,100\\n\");", Sum),
@@ -66,7 +66,7 @@ public sealed class GradedClass : IAsyncLifetime
 
         Run = await CourseProcess.RunAsync(
             ["grade", submissions, "--source", InstructorNotebook, "--out", Output, "--profile", "quick",
-             "--cell-timeout", "6", "--wall-time", "90", "--memory", "1500"],
+             "--cell-timeout", "20", "--wall-time", "180", "--memory", "1500"],
             limit: TimeSpan.FromMinutes(10));
         Assert.True(Run.ExitCode == 0, Run.ToString());
         Report = GradeReport.FromJson(File.ReadAllText(Path.Combine(Output, "grades.json")));
@@ -118,7 +118,7 @@ public class ContainmentTests(GradedClass graded) : IClassFixture<GradedClass>
     {
         Assert.Equal(2, graded.Points("d-infinite-loop", SquareTests));
         Assert.Equal(0, graded.Points("d-infinite-loop", SumTests));
-        Assert.Contains("Timed out after 6 s", Reasons("d-infinite-loop"));
+        Assert.Contains("Timed out after 20 s", Reasons("d-infinite-loop"));
     }
 
     [Fact]
@@ -130,10 +130,15 @@ public class ContainmentTests(GradedClass graded) : IClassFixture<GradedClass>
     }
 
     [Fact]
-    public void A_native_memory_bomb_is_stopped_at_the_memory_limit()
+    public void A_native_memory_bomb_fails_its_test_at_the_memory_limit_and_the_rest_is_still_graded()
     {
-        Assert.Equal(0, graded.Student("f-native-memory-bomb").Score);
-        Assert.Contains("memory limit", Reasons("f-native-memory-bomb"));
+        // RLIMIT_DATA: libtorch's allocation fails inside the test that called the bomb, whatever
+        // the load (a sampled resident-memory limit let it run on past a timeout).
+        Assert.Equal(0, graded.Points("f-native-memory-bomb", SquareTests));
+        Assert.Equal(3, graded.Points("f-native-memory-bomb", SumTests));
+        Assert.Contains("can't allocate memory", Reasons("f-native-memory-bomb"));
+        Assert.Contains("memory limit, 1500 MiB", Reasons("f-native-memory-bomb"));
+        Assert.Null(graded.Student("f-native-memory-bomb").Notebooks.Single().Stopped);
     }
 
     [Theory]

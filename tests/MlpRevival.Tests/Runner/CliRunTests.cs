@@ -4,11 +4,11 @@ using static MlpRevival.Tests.Runner.TestNotebooks;
 
 namespace MlpRevival.Tests.Runner;
 
-/// <summary>`course run` end to end, in a child process: files written, exit codes, messages.</summary>
+/// <summary>`course run` end to end, in a child process, each notebook in the course kernel: files written, exit codes, messages.</summary>
 public class CliRunTests
 {
     [Fact]
-    public async Task A_broken_notebook_fails_naming_cell_and_line_and_its_executed_copy_holds_the_error()
+    public async Task A_broken_notebook_fails_naming_the_cell_and_its_executed_copy_holds_the_error()
     {
         var folder = TempFolder();
         await File.WriteAllTextAsync(Path.Combine(folder, "broken.ipynb"),
@@ -18,7 +18,7 @@ public class CliRunTests
         var run = await CourseProcess.RunAsync(["run", Path.Combine(folder, "broken.ipynb"), "--out", outDir]);
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("broken.ipynb: cell 3 (id cell-3), line 2: System.DivideByZeroException", run.Stdout);
+        Assert.Contains("broken.ipynb: cell 3 (id cell-3) «var a = 1;»: System.DivideByZeroException", run.Stdout);
         var executed = NotebookDocument.Load(Path.Combine(outDir, "broken.ipynb"));
         Assert.Equal("first\n", executed.Outputs(1)[0].Text());
         Assert.Equal("error", executed.Outputs(2)[0].Type());
@@ -57,7 +57,7 @@ public class CliRunTests
         var run = await CourseProcess.RunAsync(["run", Path.Combine(folder, "hang.ipynb"), "--out", outDir, "--timeout", "5"], limit: TimeSpan.FromMinutes(3));
 
         Assert.Equal(1, run.ExitCode);
-        Assert.Contains("cell 2 (id cell-2): Timed out after 5 s", run.Stdout);
+        Assert.Contains("cell 2 (id cell-2) «while (true) { }»: Timed out after 5 s", run.Stdout);
         var executed = NotebookDocument.Load(Path.Combine(outDir, "hang.ipynb"));
         Assert.Equal("before\n", executed.Outputs(0)[0].Text());
         Assert.Contains("Timed out", executed.Outputs(1)[0]["evalue"]!.GetValue<string>());
@@ -66,7 +66,7 @@ public class CliRunTests
     }
 
     [Fact]
-    public async Task A_folder_runs_every_notebook_in_its_own_process_and_one_failure_does_not_stop_the_others()
+    public async Task A_folder_runs_every_notebook_in_its_own_kernel_and_one_failure_does_not_stop_the_others()
     {
         var folder = TempFolder();
         var notebooks = Directory.CreateDirectory(Path.Combine(folder, "nbs")).FullName;

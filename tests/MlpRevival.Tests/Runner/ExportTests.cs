@@ -8,8 +8,7 @@ namespace MlpRevival.Tests.Runner;
 /// <summary>The standalone HTML page of an executed notebook.</summary>
 public class ExportTests
 {
-    const string TwoCharts = """
-        #r "nuget: Plotly.NET.CSharp, 0.14.0"
+    static string TwoCharts => TestKernel.LibraryReference + "\n" + """
         MlpRevival.Notebook.NotebookFormatters.Register();
         display(Plotly.NET.CSharp.Chart.Point<int, int, string>(x: new[] { 1, 2 }, y: new[] { 3, 4 }));
         Plotly.NET.CSharp.Chart.Line<int, int, string>(x: new[] { 1, 2 }, y: new[] { 5, 6 })

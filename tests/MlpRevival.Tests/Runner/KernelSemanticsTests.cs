@@ -5,7 +5,10 @@ using static MlpRevival.Tests.Runner.TestNotebooks;
 
 namespace MlpRevival.Tests.Runner;
 
-/// <summary>The runner behaves like the .NET Interactive C# kernel as VS Code saves its outputs.</summary>
+/// <summary>
+/// Notebooks run in the real .NET Interactive kernel, and their outputs are stored as VS Code saves
+/// them. These pin the kernel behaviour the course relies on.
+/// </summary>
 public class KernelSemanticsTests
 {
     [Fact]
@@ -85,11 +88,28 @@ public class KernelSemanticsTests
     }
 
     [Fact]
-    public async Task A_displayed_value_updates_in_place()
+    public async Task A_value_displayed_through_the_invocation_context_updates_in_place()
     {
-        var (nb, _) = await RunAsync([Code("var d = display(\"step 0\");\nfor (int i = 1; i <= 50; i++) d.Update($\"step {i}\");")]);
+        // How the course's live training progress (LiveDisplay) shows and updates one output.
+        var (nb, result) = await RunAsync([Code("""
+            using Microsoft.DotNet.Interactive;
+            var d = KernelInvocationContext.Current.Display("step 0");
+            for (int i = 1; i <= 50; i++) d.Update($"step {i}");
+            """)]);
+        Assert.True(result.Succeeded, result.Describe());
         var output = Assert.Single(nb.Outputs(0));
         Assert.Equal("step 50", output.Text("text/plain"));
+    }
+
+    [Fact]
+    public async Task Updates_of_a_value_shown_with_display_arrive_under_a_new_id_and_become_a_second_output()
+    {
+        // Kernel 1.0.712001: display(x) announces x under one value id and its updates under
+        // another. VS Code then appends the updated value as a new output (it replaces only
+        // outputs whose id it tracks); the runner stores what VS Code shows.
+        var (nb, result) = await RunAsync([Code("var d = display(\"step 0\");\nfor (int i = 1; i <= 50; i++) d.Update($\"step {i}\");")]);
+        Assert.True(result.Succeeded, result.Describe());
+        Assert.Equal(["step 0", "step 50"], nb.Outputs(0).Select(o => o.Text("text/plain")));
     }
 
     [Fact]
@@ -105,14 +125,13 @@ public class KernelSemanticsTests
     public async Task The_course_library_formats_charts_and_dataframes_as_html()
     {
         var (nb, result) = await RunAsync([Code("""
-            #r "nuget: Plotly.NET.CSharp, 0.14.0"
-            #r "nuget: Microsoft.Data.Analysis, 0.23.1"
+            LIBRARY
             using Microsoft.Data.Analysis;
             MlpRevival.Notebook.NotebookFormatters.Register();
             var frame = new DataFrame(new Int32DataFrameColumn("n", new[] { 1234567, 2 }), new StringDataFrameColumn("name", new[] { "a<b", "c" }));
             display(frame);
             Plotly.NET.CSharp.Chart.Point<int, int, string>(x: new[] { 1, 2 }, y: new[] { 3, 4 })
-            """)]);
+            """.Replace("LIBRARY", TestKernel.LibraryReference))]);
         Assert.True(result.Succeeded, result.Describe());
         var outputs = nb.Outputs(0);
         var table = outputs[0].Text("text/html");
@@ -128,11 +147,11 @@ public class KernelSemanticsTests
     public async Task Torchsharp_works_inside_a_cell_and_tensors_format_themselves()
     {
         var (nb, result) = await RunAsync([Code("""
-            #r "nuget: TorchSharp, 0.107.0"
+            LIBRARY
             using TorchSharp;
             var t = torch.arange(6, dtype: torch.float32).reshape(2, 3);
             t.sum().item<float>()
-            """)]);
+            """.Replace("LIBRARY", TestKernel.LibraryReference))]);
         Assert.True(result.Succeeded, result.Describe());
         Assert.Contains("<pre>15</pre>", nb.Outputs(0)[0].Text("text/html"));
     }
@@ -162,7 +181,7 @@ public class KernelSemanticsTests
     public async Task An_nbformat_4_4_notebook_without_cell_ids_gets_ids_and_becomes_4_5()
     {
         var source = NotebookDocument.Parse(Json([Code("1"), Code("2")], minor: 4), "old.ipynb");
-        var (nb, result) = await NotebookRunner.ExecuteAsync(source, TempFolder(), new RunOptions());
+        var (nb, result) = await NotebookRunner.ExecuteAsync(source, TempFolder(), new RunOptions { Kernel = TestKernel.Layout });
         Assert.True(result.Succeeded);
         Assert.Empty(NbformatValidator.Problems(nb.ToJson()));
         Assert.Equal(5, nb.Root["nbformat_minor"]!.GetValue<int>());

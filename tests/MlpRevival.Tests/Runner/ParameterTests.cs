@@ -20,7 +20,7 @@ public class ParameterTests
     [Fact]
     public async Task Values_are_injected_after_the_parameters_cell_and_typed_like_their_defaults()
     {
-        var options = new RunOptions { Parameters = new Dictionary<string, string> { ["epochs"] = "3", ["rate"] = "2", ["useGpu"] = "true", ["name"] = "a \"quoted\" value", ["big"] = "5" } };
+        var options = new RunOptions { Kernel = TestKernel.Layout, Parameters = new Dictionary<string, string> { ["epochs"] = "3", ["rate"] = "2", ["useGpu"] = "true", ["name"] = "a \"quoted\" value", ["big"] = "5" } };
         var (nb, result) = await RunAsync([Markdown("# p"), ParametersCell, Report], options);
         Assert.True(result.Succeeded, result.Describe());
         Assert.Equal(4, nb.Cells.Count);
@@ -34,7 +34,7 @@ public class ParameterTests
     [Fact]
     public async Task A_profile_applies_its_values_and_explicit_values_win()
     {
-        var options = new RunOptions { Profile = "quick", Parameters = new Dictionary<string, string> { ["name"] = "explicit" } };
+        var options = new RunOptions { Kernel = TestKernel.Layout, Profile = "quick", Parameters = new Dictionary<string, string> { ["name"] = "explicit" } };
         var (nb, result) = await RunAsync([ParametersCell, Report], options);
         Assert.True(result.Succeeded, result.Describe());
         Assert.Equal("1|0.5|3000000000|False|explicit|Int32|Double", nb.Outputs(2)[0].Text());
@@ -55,7 +55,7 @@ public class ParameterTests
     [InlineData("epocs", "1", "Parameter 'epocs' is not declared")]
     public async Task Bad_values_are_clear_errors_and_nothing_runs(string name, string value, string message)
     {
-        var options = new RunOptions { Parameters = new Dictionary<string, string> { [name] = value } };
+        var options = new RunOptions { Kernel = TestKernel.Layout, Parameters = new Dictionary<string, string> { [name] = value } };
         var (nb, result) = await RunAsync([ParametersCell, Report], options);
         Assert.Equal(FailureKind.Parameters, result.Failure?.Kind);
         Assert.Contains(message, result.Failure!.Message);
@@ -66,14 +66,14 @@ public class ParameterTests
     [Fact]
     public async Task An_unknown_profile_lists_the_known_ones()
     {
-        var (_, result) = await RunAsync([ParametersCell], new RunOptions { Profile = "huge" });
+        var (_, result) = await RunAsync([ParametersCell], new RunOptions { Kernel = TestKernel.Layout, Profile = "huge" });
         Assert.Contains("This notebook has: quick", result.Failure!.Message);
     }
 
     [Fact]
     public async Task Parameters_for_a_notebook_without_a_parameters_cell_are_refused()
     {
-        var (_, result) = await RunAsync([Code("1")], new RunOptions { Parameters = new Dictionary<string, string> { ["x"] = "1" } });
+        var (_, result) = await RunAsync([Code("1")], new RunOptions { Kernel = TestKernel.Layout, Parameters = new Dictionary<string, string> { ["x"] = "1" } });
         Assert.Equal(FailureKind.Parameters, result.Failure?.Kind);
         Assert.Contains("tagged 'parameters'", result.Failure!.Message);
     }
@@ -81,7 +81,7 @@ public class ParameterTests
     [Fact]
     public async Task A_failure_after_the_injected_cell_is_numbered_as_in_the_source_notebook()
     {
-        var options = new RunOptions { Parameters = new Dictionary<string, string> { ["epochs"] = "1" } };
+        var options = new RunOptions { Kernel = TestKernel.Layout, Parameters = new Dictionary<string, string> { ["epochs"] = "1" } };
         var (_, result) = await RunAsync([ParametersCell, Code("1"), Code("throw new Exception(\"x\");")], options);
         Assert.Equal(3, result.Failure!.CellNumber);
     }

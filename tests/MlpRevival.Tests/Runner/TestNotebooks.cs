@@ -4,7 +4,7 @@ using MlpRevival.Notebooks.Format;
 
 namespace MlpRevival.Tests.Runner;
 
-/// <summary>Builds small notebooks in temporary folders and runs them in this process.</summary>
+/// <summary>Builds small notebooks in temporary folders and runs them in the course kernel.</summary>
 static class TestNotebooks
 {
     public sealed record Cell(string Type, string Source, params string[] Tags);
@@ -54,10 +54,14 @@ static class TestNotebooks
         return dir;
     }
 
+    /// <summary>Runs the cells as a notebook in the course kernel (a kernel process of its own, working in <paramref name="folder"/>).</summary>
     public static Task<(NotebookDocument Executed, NotebookRunResult Result)> RunAsync(
-        IEnumerable<Cell> cells, RunOptions? options = null, string? folder = null) =>
-        NotebookRunner.ExecuteAsync(NotebookDocument.Parse(Json(cells), Path.Combine(folder ?? TempFolder(), "test.ipynb")),
-            folder ?? TempFolder(), options ?? new RunOptions());
+        IEnumerable<Cell> cells, RunOptions? options = null, string? folder = null)
+    {
+        folder ??= TempFolder();
+        return NotebookRunner.ExecuteAsync(NotebookDocument.Parse(Json(cells), Path.Combine(folder, "test.ipynb")),
+            folder, options ?? new RunOptions { Kernel = TestKernel.Layout });
+    }
 
     public static List<JsonObject> Outputs(this NotebookDocument notebook, int cellIndex) =>
         notebook.Cells[cellIndex].Outputs.OfType<JsonObject>().ToList();

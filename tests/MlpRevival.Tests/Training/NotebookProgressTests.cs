@@ -9,14 +9,11 @@ public class NotebookProgressTests
     [Fact]
     public async Task A_training_run_in_a_notebook_cell_updates_exactly_one_output()
     {
-        var lib = typeof(Trainer).Assembly.Location;
-        var torch = typeof(TorchSharp.torch).Assembly.Location;
         var sample = Repo.Path_("datasets", "cifar-10-sample");
         var (nb, result) = await RunAsync(
         [
             Code($$"""
-                #r "{{lib}}"
-                #r "{{torch}}"
+                {{TestKernel.LibraryReference}}
                 using MlpRevival.Data;
                 using MlpRevival.Training;
                 using TorchSharp;
