@@ -52,8 +52,6 @@ public static class Assembler
                 else source = theirs.Cell.Source;
                 cell.Cell.Source = source;
                 solutions.Add((cell.GradeId, instructorSource, source));
-                var reaching = SubmissionCheck.Flags(source);
-                if (reaching.Count > 0) flags[cell.GradeId] = reaching;
                 continue;
             }
 
@@ -73,7 +71,20 @@ public static class Assembler
         if (added > 0)
             notes.Add($"{added} code cell(s) added to the submission were not run: only the solution cells are graded, so put all your code in them.");
 
-        var shadowing = SubmissionCheck.FindShadowing(solutions, lockedCells);
+        var shadowing = SubmissionCheck.FindShadowing(solutions, lockedCells).ToList();
+
+        // What the solutions reach for: every use flagged; a way to forge a result voids the tests after it.
+        var order = graded.Cells.Where(c => c.IsCode).Select(c => (Cell: c, Grading: GradingCell.All(graded).FirstOrDefault(g => g.Cell.Id == c.Id))).ToList();
+        var reaching = SubmissionCheck.Reaching(order.Select(o => (o.Cell.Source, o.Grading?.Role == GradingRole.Solution ? o.Grading.GradeId : null)).ToList());
+        foreach (var group in reaching.GroupBy(r => r.GradeId))
+        {
+            flags[group.Key] = group.Select(r => r.ToString()).ToList();
+            if (group.FirstOrDefault(r => r.Forging) is not { } forging) continue;
+            var at = order.FindIndex(o => o.Grading?.GradeId == group.Key);
+            var later = order.Skip(at + 1).Where(o => o.Grading?.Role == GradingRole.Tests).Select(o => o.Grading!.GradeId).ToList();
+            if (later.Count > 0)
+                shadowing.Add(new Shadowing(forging.Symbol, group.Key, later, $"uses {forging.What} (line {forging.Line}), a way to forge results"));
+        }
         return new AssembledNotebook(graded, notes, shadowing, flags);
     }
 }

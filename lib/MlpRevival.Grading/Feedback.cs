@@ -56,9 +56,9 @@ public static class Feedback
         foreach (var s in scores) summary.Append($"| `{s.GradeId}` | {s.Status} | {Points(s.Points)} / {Points(s.MaxPoints)} |\n");
         var reasons = new List<string>();
         if (run.Stopped is not null) reasons.Add($"The run stopped early: {run.Stopped}.");
-        reasons.AddRange(assembled.Shadowing.Select(s => $"`{s.Name}`, declared in `{s.SolutionGradeId}`, hides a name the tests use: {string.Join(", ", s.AffectedGradeIds)} scored 0."));
+        reasons.AddRange(assembled.Shadowing.Select(s => $"`{s.Name}` in `{s.SolutionGradeId}` {s.Why}: {string.Join(", ", s.AffectedGradeIds)} scored 0."));
         reasons.AddRange(assembled.Notes);
-        reasons.AddRange(assembled.Flags.Select(f => $"`{f.Key}` {string.Join(", ", f.Value)}: flagged for the instructor to review."));
+        reasons.AddRange(assembled.Flags.Select(f => $"`{f.Key}` reaches outside the exercise, flagged for the instructor to review: {string.Join("; ", f.Value)}."));
         if (reasons.Count > 0) summary.Append('\n').Append(string.Join("\n", reasons.Select(r => "- " + r))).Append('\n');
         feedback.CellArray.Insert(0, new JsonObject
         {

@@ -55,13 +55,15 @@ public static partial class Grader
             .Select(c => Column(a, c.GradeId))).ToList();
         var grades = new List<StudentGrade>();
         var feedback = new Dictionary<(string, string), NotebookDocument>();
-        foreach (var (student, files) in students)
+        foreach (var (student, files, linkNotes) in students)
         {
             var notebooks = new List<NotebookGrade>();
             foreach (var instructor in assignment)
             {
                 var name = Path.GetFileName(instructor.SourcePath!);
                 var (grade, executed) = await GradeNotebookAsync(instructor, name, files.GetValueOrDefault(name), sandbox, options);
+                if (!files.ContainsKey(name) && linkNotes.FirstOrDefault(n => n.StartsWith(name, StringComparison.Ordinal) || n.StartsWith("The submission folder", StringComparison.Ordinal)) is { } linked)
+                    grade = grade with { Notes = [linked, .. grade.Notes] };
                 notebooks.Add(grade with { Feedback = executed is null ? null : Path.Combine(SafeName(student), name) });
                 if (executed is not null) feedback[(student, name)] = executed;
                 options.Log?.Invoke($"{student} · {name}: {grade.Score:0.##}/{grade.MaxScore:0.##}{(grade.Stopped is null ? "" : " (stopped: " + grade.Stopped + ")")}");
@@ -76,23 +78,40 @@ public static partial class Grader
 
     static string Column(NotebookDocument notebook, string gradeId) => $"{Path.GetFileNameWithoutExtension(notebook.SourcePath)}/{gradeId}";
 
-    /// <summary>Each student's submitted files, read now: student folder → notebook name → text (or the reason it is missing).</summary>
-    static List<(string Student, Dictionary<string, string> Files)> ReadSubmissions(string folder, IReadOnlyList<string> names)
+    /// <summary>
+    /// Each student's submitted files, read now: student folder → notebook name → text. Symbolic
+    /// links are not followed — a student folder, subfolder or notebook that is a link (to the
+    /// instructor's source, /etc/shadow, another student's work) is not read, and is noted.
+    /// </summary>
+    static List<(string Student, Dictionary<string, string> Files, List<string> Notes)> ReadSubmissions(string folder, IReadOnlyList<string> names)
     {
         if (!Directory.Exists(folder))
             throw new DirectoryNotFoundException($"{folder}: no such submissions folder (expected one subfolder per student, each with the notebooks).");
-        var result = new List<(string, Dictionary<string, string>)>();
+        var noLinks = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, MatchCasing = MatchCasing.CaseSensitive };
+        var result = new List<(string, Dictionary<string, string>, List<string>)>();
         foreach (var studentFolder in Directory.GetDirectories(folder).Order(StringComparer.Ordinal))
         {
             var files = new Dictionary<string, string>();
+            var notes = new List<string>();
+            if (new DirectoryInfo(studentFolder).LinkTarget is not null)
+            {
+                notes.Add("The submission folder is a symbolic link; the grader does not follow links. Submit the files themselves.");
+                result.Add((Path.GetFileName(studentFolder), files, notes));
+                continue;
+            }
             foreach (var name in names)
             {
-                var found = Directory.EnumerateFiles(studentFolder, name, SearchOption.AllDirectories).Order(StringComparer.Ordinal).FirstOrDefault();
-                if (found is null) continue;
+                var found = Directory.EnumerateFiles(studentFolder, name, noLinks).Order(StringComparer.Ordinal).FirstOrDefault();
+                if (found is null)
+                {
+                    if (Directory.EnumerateFileSystemEntries(studentFolder, name, new EnumerationOptions { RecurseSubdirectories = true }).Any())
+                        notes.Add($"{name} in the submission is a symbolic link (or inside a linked folder); the grader does not follow links. Submit the file itself.");
+                    continue;
+                }
                 try { files[name] = File.ReadAllText(found); }
                 catch (IOException) { }
             }
-            result.Add((Path.GetFileName(studentFolder), files));
+            result.Add((Path.GetFileName(studentFolder), files, notes));
         }
         if (result.Count == 0) throw new DirectoryNotFoundException($"{folder}: no student folders in it (expected one subfolder per student).");
         return result;
@@ -139,7 +158,9 @@ public static partial class Grader
     {
         if (shadowing.FirstOrDefault(s => s.AffectedGradeIds.Contains(test.GradeId)) is { } hidden)
             return new TestScore(test.GradeId, 0, test.Points, TestScore.Compromised,
-                $"the submission declares '{hidden.Name}' in '{hidden.SolutionGradeId}', which changes what this test calls");
+                hidden.Why == Shadowing.HidesName
+                    ? $"the submission declares '{hidden.Name}' in '{hidden.SolutionGradeId}', which changes what this test calls"
+                    : $"'{hidden.SolutionGradeId}' {hidden.Why}: {hidden.Name}");
         if (!run.Results.TryGetValue(test.Cell.Id, out var result))
             return new TestScore(test.GradeId, 0, test.Points, TestScore.NotRun,
                 run.Stopped is null ? "the cell did not run" : $"the cell did not run: {run.Stopped}");

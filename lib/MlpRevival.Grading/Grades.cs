@@ -32,11 +32,11 @@ public sealed record StudentGrade(string Student, double Score, double MaxScore,
     [JsonIgnore]
     public IEnumerable<string> Reasons => Notebooks.SelectMany(n =>
         (n.Stopped is null ? [] : new[] { $"{n.Notebook}: stopped: {n.Stopped}" })
-        .Concat(n.Shadowing.Select(s => $"{n.Notebook}: '{s.Name}' declared in '{s.SolutionGradeId}' hides the name the tests use ({string.Join(", ", s.AffectedGradeIds)})"))
+        .Concat(n.Shadowing.Select(s => $"{n.Notebook}: '{s.Name}' in '{s.SolutionGradeId}' {s.Why} ({string.Join(", ", s.AffectedGradeIds)} scored 0)"))
         .Concat(n.Tests.Where(t => t.Status is TestScore.Failed or TestScore.NotRun && t.Message is not null && n.Stopped is null)
             .Select(t => $"{n.Notebook}: {t.GradeId} {t.Status}: {t.Message}"))
         .Concat(n.Notes.Select(note => $"{n.Notebook}: {note}"))
-        .Concat(n.Flags.Select(f => $"{n.Notebook}: '{f.Key}' {string.Join(", ", f.Value)} (for review)")));
+        .Concat(n.Flags.Select(f => $"{n.Notebook}: '{f.Key}' {string.Join("; ", f.Value)} (for review)")));
 }
 
 /// <summary>Every student's grades: what `course grade` writes to grades.json.</summary>
