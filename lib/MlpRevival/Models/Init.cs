@@ -6,7 +6,7 @@ namespace MlpRevival.Models;
 
 /// <summary>
 /// A module with an initialisation of its own, which a family's init function defers to (timm's
-/// <c>init_weights</c> method hook in <c>_init_weights</c>), e.g. the SGU's W ≈ 0, b = 1.
+/// <c>init_weights</c> method hook in <c>_init_weights</c>), e.g. a gMLP block's gate: W ≈ 0, b = 1.
 /// </summary>
 public interface IInitWeights
 {
@@ -16,7 +16,7 @@ public interface IInitWeights
 
 /// <summary>
 /// The initialisations of the reference implementations, named as there. Every random draw takes a
-/// <see cref="Generator"/>: <see cref="ModelZoo.Build(ModelConfig, long, Device?)"/> passes a private one
+/// <see cref="Generator"/>: <see cref="ModelConfig.Build"/> passes a private one
 /// seeded with its seed, so a model's weights depend on the seed only — not on what other code (or
 /// other threads) did with TorchSharp's global generator. A null generator means the global one.
 /// All of it runs without autograd.

@@ -168,7 +168,7 @@ public sealed class VitClassifier : StagedModel
     }
 
     /// <summary>
-    /// timm's ViT init: LeCun-normal patch stem (zero bias); CLS token and position embedding, every
+    /// The ViT's init (after timm's): LeCun-normal patch stem (zero bias); CLS token and position embedding, every
     /// Linear (head included) N(0, 0.02²) truncated at ±2σ with zero biases; norms 1/0. In the order
     /// stem, CLS, position, then the blocks, norm and head.
     /// </summary>
