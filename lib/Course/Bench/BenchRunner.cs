@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Reflection;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using MlpRevival.Models;
 using TorchSharp;
@@ -37,6 +38,7 @@ static class BenchRunner
         string? pytorchVersion = null, pytorchNote = null;
         int? pytorchThreads = null;
         var blas = new List<string>();
+        var twins = new HashSet<string>();
         if (python is null) pytorchNote = "PyTorch side not run (--no-pytorch).";
         else if (!python.Found) pytorchNote = "PyTorch side not run: " + python.Reason;
         else
@@ -49,6 +51,7 @@ static class BenchRunner
                 pytorchVersion = hello["torch"]?.GetValue<string>();
                 pytorchThreads = hello["threads"]?.GetValue<int>();
                 blas.AddRange(hello["blas"]?.AsArray().Select(b => b?.GetValue<string>() ?? "") ?? []);
+                twins.UnionWith(hello["families"]?.AsArray().Select(f => f?.GetValue<string>() ?? "") ?? []);
             }
             catch (PyTorchFailure e)
             {
@@ -67,7 +70,7 @@ static class BenchRunner
             var measured = new List<Func<double, double?, BenchRow>>();
             foreach (var name in plan.Models)
                 foreach (var batch in plan.Batches)
-                    measured.Add(MeasureRow(plan, name, batch, ref worker, pytorchThreads, ref pytorchNote, pytorchVersion, python, torchSharp, log));
+                    measured.Add(MeasureRow(plan, name, batch, ref worker, pytorchThreads, twins, ref pytorchNote, pytorchVersion, python, torchSharp, log));
 
             log("GEMM peak again…");
             oursPeak = Math.Max(oursPeak, OursGemm(plan));
@@ -106,7 +109,7 @@ static class BenchRunner
     }
 
     /// <summary>Measures one model at one batch; the returned function completes the row once the peaks are final.</summary>
-    static Func<double, double?, BenchRow> MeasureRow(BenchPlan plan, string name, int batch, ref PyTorchWorker? worker, int? pytorchThreads,
+    static Func<double, double?, BenchRow> MeasureRow(BenchPlan plan, string name, int batch, ref PyTorchWorker? worker, int? pytorchThreads, IReadOnlySet<string> twins,
         ref string? runNote, string? pytorchVersion, PythonChoice? python, string torchSharp, Action<string> log)
     {
         var entry = ModelZoo.Entry(name);
@@ -118,16 +121,16 @@ static class BenchRunner
         string? note = runNote;
         long? pytorchParams = null;
         bool mismatch = false;
-        var twin = worker is null ? null : PytorchTwin(config);
-        if (worker is not null && twin is null) note = $"no PyTorch twin of a {config.Family} model in bench_pytorch.py: ours only.";
-        bool pytorch = worker is not null && twin is not null;
+        var twin = PytorchTwin(config);
+        if (worker is not null && !twins.Contains(twin.Family)) note = $"no PyTorch twin of a {config.Family} model in bench_pytorch.py: ours only.";
+        bool pytorch = worker is not null && twins.Contains(twin.Family);
         if (pytorch)
         {
             try
             {
                 var reply = worker!.Request(new JsonObject
                 {
-                    ["op"] = "setup", ["model"] = entry.Name, ["family"] = twin!.Value.Family, ["config"] = twin.Value.Config,
+                    ["op"] = "setup", ["model"] = entry.Name, ["family"] = twin.Family, ["config"] = twin.Config,
                     ["batch"] = batch, ["image_size"] = config.ImageSize, ["classes"] = config.Classes,
                     ["lr"] = plan.LearningRate, ["weight_decay"] = plan.WeightDecay, ["seed"] = 0,
                 }, SetupTimeout);
@@ -214,21 +217,22 @@ static class BenchRunner
         }
     }
 
-    /// <summary>The bench_pytorch.py family and constructor arguments of the same architecture, or null if it has none.</summary>
-    internal static (string Family, JsonObject Config)? PytorchTwin(ModelConfig config) => config switch
+    /// <summary>
+    /// What bench_pytorch.py is asked to build for a config: the family (the config record's name in
+    /// kebab case: MixerConfig → "mixer", SeedGmlpConfig → "seed-gmlp") and the config's named
+    /// arguments in snake case (PatchSize → patch_size), its twin's constructor arguments. Whether the
+    /// script has that family, its hello reply says.
+    /// </summary>
+    internal static (string Family, JsonObject Config) PytorchTwin(ModelConfig config)
     {
-        SeedGmlpConfig c => ("seed-gmlp", new JsonObject
-        {
-            ["image_size"] = c.ImageSize, ["patch_size"] = c.Patch, ["embed_dim"] = c.Hidden, ["num_layers"] = c.Layers,
-            ["ffn_dim"] = c.Ffn, ["fc_dim"] = c.FcHidden, ["num_classes"] = c.Classes,
-        }),
-        MixerConfig c => ("mixer", new JsonObject
-        {
-            ["image_size"] = c.ImageSize, ["patch"] = c.Patch, ["layers"] = c.Layers, ["hidden"] = c.Hidden,
-            ["tokens_hidden"] = c.TokenHidden, ["channels_hidden"] = c.ChannelHidden, ["classes"] = c.Classes,
-        }),
-        _ => null,
-    };
+        var arguments = new JsonObject();
+        foreach (var (name, value) in config.Arguments) arguments[Words(name, '_')] = JsonSerializer.SerializeToNode(value);
+        return (Words(config.GetType().Name.Replace("Config", ""), '-'), arguments);
+    }
+
+    /// <summary>"SeedGmlp" → "seed-gmlp" with '-', "PatchSize" → "patch_size" with '_'.</summary>
+    static string Words(string pascal, char separator) =>
+        string.Concat(pascal.Select((c, i) => char.IsUpper(c) && i > 0 ? $"{separator}{char.ToLowerInvariant(c)}" : $"{char.ToLowerInvariant(c)}"));
 
     /// <summary>The 1-, 5- and 15-minute load averages (Linux), or null elsewhere.</summary>
     public static IReadOnlyList<double>? LoadAverage()

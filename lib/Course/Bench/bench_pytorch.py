@@ -6,11 +6,15 @@ only; the course never depends on Python.
 A worker: the C# side starts it once and sends one JSON request per line on stdin; each gets one
 JSON reply per line on stdout (nothing else is written there). Requests, by "op":
 
-  hello  {"threads": n}                  -> {"torch", "threads", "blas"}      set the thread count
+  hello  {"threads": n}                  -> {"torch", "threads", "blas",      set the thread count; the
+                                             "families"}                      model families built here
   gemm   {"size": n, "repeats": r}       -> {"gflops", "ms"}                  best of r n x n matmuls
   setup  {"model", "family", "config",
           "batch", "image_size", "classes",
           "lr", "weight_decay", "seed"}  -> {"params"}                        build model + AdamW
+
+"config" holds the C# config's named arguments in snake case (image_size, classes, patch_size,
+blocks, embed_dim, token_hidden, channel_hidden, ...): the constructor arguments of FAMILIES[family].
   train  {"steps": k}                    -> {"seconds", "loss"}               k steps, timed as one window
   quit                                   -> (exits)
 
@@ -54,19 +58,19 @@ class SeedGmlpBlock(nn.Module):
 
 class SeedGmlpClassifier(nn.Module):
     # Image_Classification + gMLP_Vision from the seed article, unchanged in structure
-    # (the seed fixes d_ffn = 4 * embed_dim; ffn_dim makes it explicit).
-    def __init__(self, image_size=32, patch_size=8, embed_dim=512, num_layers=3, ffn_dim=2048, fc_dim=256, num_classes=10):
+    # (the seed fixes d_ffn = 4 * embed_dim; channel_hidden makes it explicit).
+    def __init__(self, image_size=32, classes=10, patch_size=8, blocks=3, embed_dim=512, channel_hidden=2048, head_hidden=256):
         super().__init__()
         num_patches = (image_size // patch_size) ** 2
         self.proj = nn.Conv2d(3, embed_dim, kernel_size=patch_size, stride=patch_size)
         self.cls_token = nn.Parameter(torch.zeros(1, 1, embed_dim))
         self.pos_embed = nn.Parameter(torch.zeros(1, num_patches + 1, embed_dim))
         self.pos_drop = nn.Dropout(p=0.1)
-        self.blocks = nn.Sequential(*[SeedGmlpBlock(embed_dim, ffn_dim, num_patches + 1) for _ in range(num_layers)])
+        self.blocks = nn.Sequential(*[SeedGmlpBlock(embed_dim, channel_hidden, num_patches + 1) for _ in range(blocks)])
         self.norm = nn.LayerNorm(embed_dim)
-        self.fc_1 = nn.Linear(embed_dim, fc_dim)
+        self.fc_1 = nn.Linear(embed_dim, head_hidden)
         self.act = nn.GELU()
-        self.head = nn.Linear(fc_dim, num_classes)
+        self.head = nn.Linear(head_hidden, classes)
 
     def forward(self, x):
         x = self.proj(x).flatten(2).transpose(1, 2)
@@ -78,12 +82,12 @@ class SeedGmlpClassifier(nn.Module):
 
 class MixerBlock(nn.Module):
     # timm's MixerBlock: pre-LayerNorm token-mixing then channel-mixing MLPs, residuals.
-    def __init__(self, tokens, dim, tokens_hidden, channels_hidden):
+    def __init__(self, tokens, dim, token_hidden, channel_hidden):
         super().__init__()
         self.norm1 = nn.LayerNorm(dim, eps=1e-6)
-        self.mlp_tokens = nn.Sequential(nn.Linear(tokens, tokens_hidden), nn.GELU(), nn.Linear(tokens_hidden, tokens))
+        self.mlp_tokens = nn.Sequential(nn.Linear(tokens, token_hidden), nn.GELU(), nn.Linear(token_hidden, tokens))
         self.norm2 = nn.LayerNorm(dim, eps=1e-6)
-        self.mlp_channels = nn.Sequential(nn.Linear(dim, channels_hidden), nn.GELU(), nn.Linear(channels_hidden, dim))
+        self.mlp_channels = nn.Sequential(nn.Linear(dim, channel_hidden), nn.GELU(), nn.Linear(channel_hidden, dim))
 
     def forward(self, x):
         x = x + self.mlp_tokens(self.norm1(x).transpose(1, 2)).transpose(1, 2)
@@ -92,13 +96,13 @@ class MixerBlock(nn.Module):
 
 class Mixer(nn.Module):
     # timm's MlpMixer: conv stem (kernel = stride = patch), blocks, LayerNorm, mean over tokens, head.
-    def __init__(self, image_size, patch, layers, hidden, tokens_hidden, channels_hidden, classes):
+    def __init__(self, image_size, classes, patch_size, blocks, embed_dim, token_hidden, channel_hidden):
         super().__init__()
-        tokens = (image_size // patch) ** 2
-        self.stem = nn.Conv2d(3, hidden, kernel_size=patch, stride=patch)
-        self.blocks = nn.Sequential(*[MixerBlock(tokens, hidden, tokens_hidden, channels_hidden) for _ in range(layers)])
-        self.norm = nn.LayerNorm(hidden, eps=1e-6)
-        self.head = nn.Linear(hidden, classes)
+        tokens = (image_size // patch_size) ** 2
+        self.stem = nn.Conv2d(3, embed_dim, kernel_size=patch_size, stride=patch_size)
+        self.blocks = nn.Sequential(*[MixerBlock(tokens, embed_dim, token_hidden, channel_hidden) for _ in range(blocks)])
+        self.norm = nn.LayerNorm(embed_dim, eps=1e-6)
+        self.head = nn.Linear(embed_dim, classes)
 
     def forward(self, x):
         x = self.stem(x).flatten(2).transpose(1, 2)
@@ -106,12 +110,14 @@ class Mixer(nn.Module):
         return self.head(x.mean(dim=1))
 
 
+# The C# config record's name in kebab case -> its twin here.
+FAMILIES = {"seed-gmlp": SeedGmlpClassifier, "mixer": Mixer}
+
+
 def build(family, config):
-    if family == "seed-gmlp":
-        return SeedGmlpClassifier(**config)
-    if family == "mixer":
-        return Mixer(**config)
-    raise ValueError("no PyTorch model for family " + family)
+    if family not in FAMILIES:
+        raise ValueError("no PyTorch model for family " + family)
+    return FAMILIES[family](**config)
 
 
 def blas_libraries():
@@ -132,7 +138,8 @@ class Worker:
         torch.set_num_threads(int(request["threads"]))
         a = torch.randn(64, 64)
         a @ a  # loads the BLAS library, so that blas_libraries() sees it
-        return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_libraries()}
+        return {"torch": torch.__version__, "threads": torch.get_num_threads(), "blas": blas_libraries(),
+                "families": sorted(FAMILIES)}
 
     def gemm(self, request):
         size, repeats = int(request["size"]), int(request["repeats"])

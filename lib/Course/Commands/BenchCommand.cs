@@ -21,7 +21,12 @@ static class BenchCommand
     public static Command Create()
     {
         var json = new Option<bool>("--json") { Description = "Print one JSON array (one object per model and batch) instead of a table." };
-        var models = new Option<string[]>("--models") { Description = $"Models to measure, comma-separated or repeated (default: {string.Join(",", BenchPlan.DefaultModels)}).", AllowMultipleArgumentsPerToken = true };
+        var models = new Option<string[]>("--models")
+        {
+            Description = $"Models to measure, comma-separated or repeated (default: {string.Join(",", BenchPlan.DefaultModels)}); any of: " +
+                          $"{string.Join(", ", MlpRevival.Models.ModelZoo.Names)}.",
+            AllowMultipleArgumentsPerToken = true,
+        };
         var batches = new Option<string[]>("--batches") { Description = $"Batch sizes, comma-separated or repeated (default: {string.Join(",", BenchPlan.DefaultBatches)}).", AllowMultipleArgumentsPerToken = true };
         var threads = new Option<int?>("--threads") { Description = "Threads on both sides (default: TorchSharp's own choice on this machine)." };
         var warmup = new Option<int>("--warmup") { Description = "Untimed training steps per side before timing.", DefaultValueFactory = _ => 2 };

@@ -53,6 +53,25 @@ public static partial class Cost
         "attention's QKᵀ and AV matmuls (n²·width each). Bias adds, LayerNorm/BatchNorm, activations, softmax, the gating product, " +
         "residual adds, pooling and dropout are not counted.";
 
+    /// <summary>
+    /// The closed-form cost of a whole model for one image, one row per stage of its forward pass (the
+    /// stage names of the built model), as its family computes it (<see cref="ModelConfig.CostRows"/>).
+    /// Invalid configs throw <see cref="ArgumentException"/>.
+    /// </summary>
+    public static CostReport Of(ModelConfig config)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        config.Validate();
+        return new CostReport(config, config.CostRows().ToList());
+    }
+
+    /// <summary>The cost of a named config, optionally at another resolution and class count.</summary>
+    public static CostReport Of(string name, int? imageSize = null, int? classes = null)
+    {
+        var config = ModelZoo.Get(name);
+        return Of(config.At(imageSize ?? config.ImageSize, classes ?? config.Classes));
+    }
+
     // ---------------------------------------------------------------- primitives
 
     /// <summary>nn.Linear(in, out) applied at <paramref name="positions"/> positions (tokens, or channels for token-mixing).</summary>
@@ -99,21 +118,20 @@ public static partial class Cost
             LayerNorm(ffn / 2, tokens, "gate norm"),
             SpatialProjection(tokens, ffn / 2, heads));
 
-    /// <summary>Multi-head self-attention on n tokens of width d: qkv (d→3d), QKᵀ (n²·d), AV (n²·d), output projection (d→d).</summary>
-    public static CostRow SelfAttention(long tokens, long dim, string name = "attention") =>
-        CostRow.Group(name, [tokens, dim],
-            Linear(dim, 3 * dim, tokens, name: "qkv"),
-            new CostRow("QKᵀ", [tokens, tokens], 0, tokens * tokens * dim),
-            new CostRow("AV", [tokens, dim], 0, tokens * tokens * dim),
-            Linear(dim, dim, tokens, name: "proj"));
-
-    /// <summary>aMLP's tiny attention: qkv (d→3·d_attn), QKᵀ and AV at width d_attn, projection d_attn→out.</summary>
-    public static CostRow TinyAttention(long tokens, long dim, long attentionDim, long outDim, string name = "tiny attention") =>
-        CostRow.Group(name, [tokens, outDim],
-            Linear(dim, 3 * attentionDim, tokens, name: "qkv"),
-            new CostRow("QKᵀ", [tokens, tokens], 0, tokens * tokens * attentionDim),
-            new CostRow("AV", [tokens, attentionDim], 0, tokens * tokens * attentionDim),
-            Linear(attentionDim, outDim, tokens, name: "proj"));
+    /// <summary>
+    /// Self-attention on n tokens of width d (<see cref="MultiHeadSelfAttention"/>): qkv (d → 3a), QKᵀ (n²·a),
+    /// AV (n²·a), output projection (a → out); a, the attention's width, is d unless given (aMLP's tiny
+    /// attention: d_attn), and so is the output's. Heads split a and change none of these counts.
+    /// </summary>
+    public static CostRow SelfAttention(long tokens, long dim, long attentionDim = 0, long outDim = 0, string name = "attention")
+    {
+        long a = attentionDim > 0 ? attentionDim : dim, output = outDim > 0 ? outDim : dim;
+        return CostRow.Group(name, [tokens, output],
+            Linear(dim, 3 * a, tokens, name: "qkv"),
+            new CostRow("QKᵀ", [tokens, tokens], 0, tokens * tokens * a),
+            new CostRow("AV", [tokens, a], 0, tokens * tokens * a),
+            Linear(a, output, tokens, name: "proj"));
+    }
 
     /// <summary>The two-matrix MLP (fc1 → GELU → fc2) on the last axis, at <paramref name="positions"/> positions.</summary>
     public static CostRow Mlp(long dim, long hidden, long positions, string name = "mlp") =>
@@ -151,7 +169,7 @@ public static partial class Cost
             SpatialGatingUnit(tokens, ffn, heads),
             Linear(ffn / 2, dim, tokens, name: "channel proj V"),
         };
-        if (attentionDim > 0) parts.Add(TinyAttention(tokens, dim, attentionDim, ffn / 2));
+        if (attentionDim > 0) parts.Add(SelfAttention(tokens, dim, attentionDim, outDim: ffn / 2, name: "tiny attention"));
         return CostRow.Group(name, [tokens, dim], [.. parts]);
     }
 

@@ -5,6 +5,41 @@ using static TorchSharp.torch;
 namespace MlpRevival.Models;
 
 /// <summary>
+/// The seeds' traditional MLP: flatten the H×W×3 image into one vector, then fully-connected layers
+/// with ReLU (one per entry of <see cref="Widths"/>), then a linear classifier.
+/// </summary>
+public sealed record FlattenMlpConfig : ModelConfig
+{
+    /// <summary>The hidden layers' widths, first (image-sized input) to last.</summary>
+    public required IReadOnlyList<int> Widths { get; init; }
+
+    public override string Family => "flatten-MLP";
+
+    /// <summary>H·W·3, the flattened image.</summary>
+    public long InputDim => (long)ImageSize * ImageSize * InChannels;
+
+    public override void Validate()
+    {
+        base.Validate();
+        Require(Widths.Count > 0 && Widths.All(w => w > 0), $"hidden widths must be positive (got {List(Widths)})");
+    }
+
+    public override FlattenMlp Build(long seed = 0, Device? device = null) => Built(seed, device, g => new FlattenMlp(this, g));
+
+    protected internal override IEnumerable<CostRow> CostRows()
+    {
+        yield return new CostRow("flatten", [InputDim], 0, 0);
+        long previous = InputDim;
+        for (int i = 0; i < Widths.Count; i++)
+        {
+            yield return Cost.Linear(previous, Widths[i], name: $"fc{i + 1}");
+            previous = Widths[i];
+        }
+        yield return Cost.Linear(previous, Classes, name: "head");
+    }
+}
+
+/// <summary>
 /// The seeds' TraditionalFlattenMLP: flatten the image to one H·W·3 vector — every pixel's
 /// neighbourhood is lost — then Linear → ReLU per hidden width, then a linear classifier. Its first
 /// layer alone holds H·W·3·hidden weights: 4× more at twice the resolution. PyTorch's default init
@@ -22,7 +57,7 @@ public sealed class FlattenMlp : StagedModel
         Config = config;
         hidden = new ModuleList<Linear>();
         long previous = config.InputDim;
-        foreach (var width in config.Hidden)
+        foreach (var width in config.Widths)
         {
             hidden.Add(nn.Linear(previous, width));
             previous = width;

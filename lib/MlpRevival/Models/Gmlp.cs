@@ -5,6 +5,53 @@ using static TorchSharp.torch;
 namespace MlpRevival.Models;
 
 /// <summary>
+/// gMLP (Liu et al. 2021) in timm's image-classifier form: the isotropic trunk (patch stem → blocks →
+/// LayerNorm → global average pooling → linear head, no position embedding, no CLS token) with
+/// <see cref="GmlpBlock"/>s of norm → U (d_model → d_ffn) → GELU → spatial gating unit → V
+/// (d_ffn/2 → d_model) + residual. <see cref="Heads"/> &gt; 1 splits the gate's channels among heads
+/// with their own n×n spatial weights. <see cref="AttentionDim"/> &gt; 0 makes it aMLP (§4.3): a tiny
+/// single-head attention of that width is added to the gate.
+/// </summary>
+public sealed record GmlpConfig : IsotropicConfig<GmlpBlock>
+{
+    /// <summary>d_ffn: the width U projects each token to (timm: embed_dim · mlp_ratio); the SGU gates half of it.</summary>
+    public required int ChannelHidden { get; init; }
+
+    /// <summary>Gate heads: groups of the gate's channels, each with its own n×n spatial weights (1: the paper's gMLP).</summary>
+    public int Heads { get; init; } = 1;
+
+    /// <summary>d_attn of aMLP's tiny attention; 0 (the default) for gMLP, which has none.</summary>
+    public int AttentionDim { get; init; }
+
+    public override string Family => AttentionDim > 0 ? "aMLP" : "gMLP";
+
+    /// <summary>Channels of the gate half (and of the SGU's output): d_ffn / 2.</summary>
+    public int GateChannels => ChannelHidden / 2;
+
+    public override void Validate()
+    {
+        base.Validate();
+        Require(ChannelHidden > 0, $"d_ffn must be positive (got {ChannelHidden})");
+        Require(ChannelHidden % 2 == 0, $"d_ffn = {ChannelHidden} is odd: the spatial gating unit splits the channels into two halves");
+        Require(Heads > 0, $"the number of gate heads must be positive (got {Heads})");
+        Require(GateChannels % Heads == 0, $"{Heads} heads do not divide the gate's {GateChannels} channels (d_ffn/2)");
+        Require(AttentionDim >= 0, $"the tiny attention's width must be 0 (none) or positive (got {AttentionDim})");
+    }
+
+    protected internal override GmlpBlock NewBlock() => new(EmbedDim, ChannelHidden, Tokens, Heads, AttentionDim);
+
+    protected internal override CostRow BlockCost(string name) => Cost.GmlpBlock(Tokens, EmbedDim, ChannelHidden, Heads, AttentionDim, name);
+}
+
+/// <summary>What a built gMLP (or aMLP) shows of its gates.</summary>
+public static class GmlpModel
+{
+    /// <summary>Every block's spatial weights, [blocks, heads, n, n] (a new tensor, detached): the heatmaps of notebook 04.</summary>
+    public static Tensor SpatialWeights(this IsotropicClassifier<GmlpBlock> model) =>
+        stack(model.Blocks.Select(b => b.Sgu.SpatialWeights.detach()).ToArray());
+}
+
+/// <summary>
 /// The spatial projection f_{W,b}(Z) = W·Z + b of the gMLP paper: a linear map along the token axis,
 /// W ∈ R^{n×n}, b ∈ R^n, the same for every channel. With h heads the channels are split into h
 /// groups and head k has its own W_k, b_k. Weights are [heads, n, n] (row m = output token,
@@ -27,14 +74,14 @@ public sealed class SpatialProjection : nn.Module<Tensor, Tensor>
         weight = nn.Parameter(empty(heads, tokens, tokens));
         bias = nn.Parameter(ones(heads, tokens));
         RegisterComponents();
-        Reset(generator);
+        InitWeights(generator);
     }
 
     /// <summary>0: W ~ N(0, 1e-6²) (paper, timm); r &gt; 0: W ~ U(−r, r) (the seed). b = 1 either way.</summary>
     public double UniformRange { get; }
 
-    /// <summary>Re-draws W and sets b = 1, so that f(Z) ≈ 1 and the gate starts open.</summary>
-    public void Reset(Generator? generator)
+    /// <summary>Re-draws W and sets b = 1, so that f(Z) ≈ 1 and the gate starts open (timm's SpatialGatingUnit.init_weights).</summary>
+    public void InitWeights(Generator? generator)
     {
         if (UniformRange > 0) Init.Uniform(weight, UniformRange, generator);
         else Init.Normal(weight, 1e-6, generator);
@@ -88,13 +135,6 @@ public sealed class SpatialGatingUnit : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The unit's own init: LayerNorm 1/0, spatial projection W ≈ 0 (or the seed's uniform), b = 1.</summary>
-    public void Reset(Generator? generator)
-    {
-        Init.Norm(norm.weight, norm.bias);
-        spatial_proj.Reset(generator);
-    }
-
     public LayerNorm Norm => norm;
     public SpatialProjection SpatialProjection => spatial_proj;
 
@@ -106,11 +146,11 @@ public sealed class SpatialGatingUnit : nn.Module<Tensor, Tensor>
     /// <summary>s(Z), with an optional residual added to the gate (aMLP's tiny attention).</summary>
     public Tensor forward(Tensor z, Tensor? gateResidual)
     {
-        var halves = z.chunk(2, -1);
+        var halves = z.chunk(2, -1);                               // Z₁ is gated, Z₂ computes the gate
         using var z1 = halves[0];
         using var z2 = halves[1];
-        using var normed = norm.forward(z2);
-        using var gate = spatial_proj.forward(normed);
+        using var normed = norm.forward(z2);                       // normalising the gate's input: the paper found it trains more stably
+        using var gate = spatial_proj.forward(normed);             // f(Z₂) = W·Z₂ + b along tokens, ≈ 1 at init
         if (gateResidual is null) return z1 * gate;
         using var gated = gate + gateResidual;
         return z1 * gated;
@@ -118,55 +158,18 @@ public sealed class SpatialGatingUnit : nn.Module<Tensor, Tensor>
 }
 
 /// <summary>
-/// aMLP's tiny attention (gMLP paper §4.3, Fig. 6): one head of width d_attn on the block's
-/// normalised input, q,k,v = split(x W_qkv), softmax(q kᵀ/√d_attn) v, projected to the gate's width.
-/// </summary>
-public sealed class TinyAttention : nn.Module<Tensor, Tensor>
-{
-    readonly Linear qkv;
-    readonly Linear proj;
-
-    public TinyAttention(long dim, long attentionDim, long outDim, string name = "tiny_attn") : base(name)
-    {
-        AttentionDim = attentionDim;
-        qkv = nn.Linear(dim, 3 * attentionDim);
-        proj = nn.Linear(attentionDim, outDim);
-        RegisterComponents();
-    }
-
-    public long AttentionDim { get; }
-
-    public override Tensor forward(Tensor x)                       // x: [B, n, d]
-    {
-        using var all = qkv.forward(x);
-        var parts = all.chunk(3, -1);
-        using var q = parts[0];
-        using var k = parts[1];
-        using var v = parts[2];
-        using var kt = k.transpose(-2, -1);
-        using var scores = q.matmul(kt);
-        using var scaled = scores.mul(1.0 / Math.Sqrt(AttentionDim));
-        using var weights = scaled.softmax(-1);
-        using var mixed = weights.matmul(v);
-        return proj.forward(mixed);
-    }
-
-    internal void ResetLikeTimm(Generator? generator) { Init.TimmLinear(qkv, generator); Init.TimmLinear(proj, generator); }
-}
-
-/// <summary>
 /// One gMLP block (paper Fig. 1): Z = σ(X U), Z̃ = s(Z), Y = Z̃ V, with a pre-LayerNorm and a
 /// residual — timm's SpatialGatingBlock. <c>channel_proj_u</c> is U (d_model → d_ffn),
 /// <c>channel_proj_v</c> is V (d_ffn/2 → d_model).
 /// </summary>
-public sealed class GmlpBlock : nn.Module<Tensor, Tensor>
+public sealed class GmlpBlock : nn.Module<Tensor, Tensor>, IInitWeights
 {
     readonly LayerNorm norm;
     readonly Linear channel_proj_u;
     readonly GELU act;
     readonly SpatialGatingUnit sgu;
     readonly Linear channel_proj_v;
-    readonly TinyAttention? tiny_attn;
+    readonly MultiHeadSelfAttention? tiny_attn;
 
     public GmlpBlock(long dim, long ffn, long tokens, long heads = 1, long attentionDim = 0, string name = "gmlp_block") : base(name)
     {
@@ -175,77 +178,32 @@ public sealed class GmlpBlock : nn.Module<Tensor, Tensor>
         act = nn.GELU();
         sgu = new SpatialGatingUnit(ffn, tokens, heads);
         channel_proj_v = nn.Linear(ffn / 2, dim);
-        tiny_attn = attentionDim > 0 ? new TinyAttention(dim, attentionDim, ffn / 2) : null;
+        // aMLP's tiny attention (§4.3, Fig. 6) is one head of self-attention, d_attn wide, projected to the gate's width.
+        tiny_attn = attentionDim > 0 ? new MultiHeadSelfAttention(dim, heads: 1, attentionDim: attentionDim, outDim: ffn / 2, name: "tiny_attn") : null;
         RegisterComponents();
     }
 
+    /// <summary>
+    /// The gate's own init, W ~ N(0, 1e-6²) and b = 1 (timm's SpatialGatingUnit.init_weights), so that
+    /// the gate starts open. The family init calls it after the block's Linears — U, V, the tiny
+    /// attention — have been drawn: the order the course has always drawn them in, so a seed gives
+    /// the weights it gave before.
+    /// </summary>
+    public void InitWeights(Generator? generator) => sgu.SpatialProjection.InitWeights(generator);
+
     public SpatialGatingUnit Sgu => sgu;
-    public TinyAttention? TinyAttention => tiny_attn;
+
+    /// <summary>aMLP's tiny attention (null in gMLP).</summary>
+    public MultiHeadSelfAttention? TinyAttention => tiny_attn;
 
     public override Tensor forward(Tensor x)
     {
         using var n = norm.forward(x);
-        using var attention = tiny_attn?.forward(n);
         using var u = channel_proj_u.forward(n);
-        using var z = act.forward(u);
-        using var gated = sgu.forward(z, attention);
-        using var y = channel_proj_v.forward(gated);
+        using var z = act.forward(u);                             // Z = σ(X U): each token on its own, d_model → d_ffn
+        using var attention = tiny_attn?.forward(n);              // aMLP: attention on the same normalised X, added to the gate
+        using var gated = sgu.forward(z, attention);              // Z̃ = s(Z): the one place where tokens meet
+        using var y = channel_proj_v.forward(gated);              // Y = Z̃ V: back to d_model
         return x + y;
-    }
-
-    internal void ResetLikeTimm(Generator? generator)
-    {
-        Init.Norm(norm.weight, norm.bias);
-        Init.TimmLinear(channel_proj_u, generator);
-        Init.TimmLinear(channel_proj_v, generator);
-        tiny_attn?.ResetLikeTimm(generator);
-        sgu.Reset(generator);      // timm's SpatialGatingUnit.init_weights: W ~ N(0, 1e-6²), b = 1
-    }
-}
-
-/// <summary>
-/// The gMLP image classifier as timm builds it (MlpMixer with SpatialGatingBlocks): patch stem →
-/// L gMLP blocks → LayerNorm → global average pooling → linear head. No position embedding, no CLS
-/// token. With <see cref="GmlpConfig.AttentionDim"/> &gt; 0 every block carries a tiny attention (aMLP).
-/// Initialisation as <see cref="MixerClassifier"/> (timm's, with a Xavier head instead of a zero one).
-/// </summary>
-public sealed class GmlpClassifier : StagedModel
-{
-    readonly PatchEmbedding stem;
-    readonly ModuleList<GmlpBlock> blocks;
-    readonly LayerNorm norm;
-    readonly Linear head;
-
-    /// <param name="generator">The source of the initial weights (null: TorchSharp's global generator).</param>
-    public GmlpClassifier(GmlpConfig config, Generator? generator = null) : base(config.AttentionDim > 0 ? "AmlpClassifier" : "GmlpClassifier")
-    {
-        config.Validate();
-        Config = config;
-        stem = new PatchEmbedding(ModelConfig.InChannels, config.Hidden, config.Patch, "stem");
-        blocks = new ModuleList<GmlpBlock>();
-        for (int i = 0; i < config.Layers; i++)
-            blocks.Add(new GmlpBlock(config.Hidden, config.Ffn, config.Tokens, config.Heads, config.AttentionDim));
-        norm = nn.LayerNorm(config.Hidden, eps: 1e-6);
-        head = nn.Linear(config.Hidden, config.Classes);
-        RegisterComponents();
-        stem.ResetLikeTimm(generator);
-        foreach (var block in blocks) block.ResetLikeTimm(generator);
-        Init.Norm(norm.weight, norm.bias);
-        Init.TimmLinear(head, generator, insideMlp: false);
-    }
-
-    public GmlpConfig Config { get; }
-    public IReadOnlyList<GmlpBlock> Blocks => [.. blocks];
-
-    /// <summary>Every block's spatial weights, [layers, heads, n, n] (a new tensor, detached).</summary>
-    public Tensor SpatialWeights() => stack(blocks.Select(b => b.Sgu.SpatialWeights.detach()).ToArray());
-
-    protected override IEnumerable<Stage> BuildStages()
-    {
-        yield return Step("stem", stem);
-        for (int i = 0; i < blocks.Count; i++) yield return Step($"block {i + 1}", blocks[i]);
-        yield return Step("norm", norm);
-        yield return Op("pool", x => x.mean([1]));
-        yield return Step("head", head);
     }
 }

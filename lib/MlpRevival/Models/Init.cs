@@ -5,8 +5,18 @@ using static TorchSharp.torch;
 namespace MlpRevival.Models;
 
 /// <summary>
+/// A module with an initialisation of its own, which a family's init function defers to (timm's
+/// <c>init_weights</c> method hook in <c>_init_weights</c>), e.g. a gMLP block's gate: W ≈ 0, b = 1.
+/// </summary>
+public interface IInitWeights
+{
+    /// <summary>Re-draws this module's own parameters.</summary>
+    void InitWeights(Generator? generator);
+}
+
+/// <summary>
 /// The initialisations of the reference implementations, named as there. Every random draw takes a
-/// <see cref="Generator"/>: <see cref="ModelZoo.Build(ModelConfig, long, Device?)"/> passes a private one
+/// <see cref="Generator"/>: <see cref="ModelConfig.Build"/> passes a private one
 /// seeded with its seed, so a model's weights depend on the seed only — not on what other code (or
 /// other threads) did with TorchSharp's global generator. A null generator means the global one.
 /// All of it runs without autograd.
@@ -97,22 +107,35 @@ public static class Init
         }
     }
 
-    /// <summary>timm's Mixer/gMLP init for a Linear: Xavier-uniform weights; bias N(0, 1e-6²) inside MLPs, else zero.</summary>
-    public static void TimmLinear(Linear linear, Generator? generator, bool insideMlp = true)
+    /// <summary>
+    /// Calls <paramref name="init"/> on every module under <paramref name="root"/> and on the root, with its
+    /// dotted name ("layers.0.token_mixing.mlp.fc1"; "" for the root), depth first, children before their
+    /// parent, in registration order — timm's <c>named_apply</c>. (TorchSharp's <c>named_modules()</c>
+    /// lists all children before any grandchild, which is not the order PyTorch initialises in.)
+    /// </summary>
+    public static void Apply(nn.Module root, Action<string, nn.Module> init, string name = "")
     {
-        XavierUniform(linear.weight!, generator);
-        if (linear.bias is { } bias)
-        {
-            if (insideMlp) Normal(bias, 1e-6, generator);
-            else Norm(null, bias);
-        }
+        foreach (var (childName, child) in root.named_children())
+            Apply(child, init, name.Length == 0 ? childName : $"{name}.{childName}");
+        init(name, root);
     }
 
-    /// <summary>timm's ViT init for a Linear: N(0, 0.02²) truncated at ±2σ, zero bias.</summary>
-    public static void VitLinear(Linear linear, Generator? generator)
+    /// <summary>
+    /// What timm's ViT and MLP-Mixer inits do alike to everything but Linears: a convolution (the patch
+    /// stem) LeCun-normal with zero bias, a LayerNorm at scale 1, shift 0. Other modules are left alone.
+    /// </summary>
+    public static void TimmConvOrNorm(nn.Module module, Generator? generator)
     {
-        TruncatedNormal(linear.weight!, 0.02, generator);
-        if (linear.bias is { } bias) Norm(null, bias);
+        switch (module)
+        {
+            case Conv2d conv:
+                LecunNormal(conv.weight!, generator);
+                Norm(null, conv.bias);
+                break;
+            case LayerNorm layerNorm:
+                Norm(layerNorm.weight, layerNorm.bias);
+                break;
+        }
     }
 
     /// <summary>Norm affine parameters: scale 1, shift 0.</summary>

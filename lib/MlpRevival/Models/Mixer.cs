@@ -5,41 +5,33 @@ using static TorchSharp.torch;
 namespace MlpRevival.Models;
 
 /// <summary>
-/// The MLP of every Mixer layer (paper eq. 1): fc1 → GELU → fc2, acting on the last axis. Used once
-/// along tokens (width D_S) and once along channels (width D_C). Same as timm's <c>Mlp</c>.
+/// MLP-Mixer (Tolstikhin et al. 2021, Table 1): patch size, number of layers, hidden size C
+/// (<see cref="PatchConfig.EmbedDim"/>), token-mixing width D_S, channel-mixing width D_C. Built by the
+/// isotropic trunk with <see cref="MixerLayer"/>s: per-patch linear stem → N Mixer layers → LayerNorm →
+/// global average pooling → linear head, no position embedding (timm's <c>MlpMixer</c> with <c>MixerBlock</c>).
 /// </summary>
-public sealed class MlpBlock : nn.Module<Tensor, Tensor>
+public sealed record MixerConfig : IsotropicConfig<MixerLayer>
 {
-    readonly Linear fc1;
-    readonly GELU act;
-    readonly Linear fc2;
+    /// <summary>D_S: the hidden width of the token-mixing MLP (S → D_S → S).</summary>
+    public required int TokenHidden { get; init; }
 
-    public MlpBlock(long dim, long hidden, string name = "mlp") : base(name)
+    /// <summary>D_C: the hidden width of the channel-mixing MLP (C → D_C → C).</summary>
+    public required int ChannelHidden { get; init; }
+
+    public override string Family => "MLP-Mixer";
+
+    public override void Validate()
     {
-        fc1 = nn.Linear(dim, hidden);
-        act = nn.GELU();
-        fc2 = nn.Linear(hidden, dim);
-        RegisterComponents();
+        base.Validate();
+        Require(TokenHidden > 0 && ChannelHidden > 0, $"D_S and D_C must be positive (got {TokenHidden}, {ChannelHidden})");
     }
 
-    /// <summary>The first matrix, [hidden, dim].</summary>
-    public Linear Fc1 => fc1;
+    /// <summary>The paper's word: "Mixer layer".</summary>
+    protected internal override string BlockName => "layer";
 
-    /// <summary>The second matrix, [dim, hidden].</summary>
-    public Linear Fc2 => fc2;
+    protected internal override MixerLayer NewBlock() => new(Tokens, EmbedDim, TokenHidden, ChannelHidden);
 
-    public override Tensor forward(Tensor x)
-    {
-        using var h = fc1.forward(x);
-        using var a = act.forward(h);
-        return fc2.forward(a);
-    }
-
-    internal void ResetLikeTimm(Generator? generator)
-    {
-        Init.TimmLinear(fc1, generator);
-        Init.TimmLinear(fc2, generator);
-    }
+    protected internal override CostRow BlockCost(string name) => Cost.MixerLayer(Tokens, EmbedDim, TokenHidden, ChannelHidden, name);
 }
 
 /// <summary>
@@ -73,8 +65,6 @@ public sealed class TokenMixing : nn.Module<Tensor, Tensor>
         using var back = mixed.transpose(1, 2);              // [B, S, C]
         return x + back;
     }
-
-    internal void ResetLikeTimm(Generator? generator) { Init.Norm(norm.weight, norm.bias); mlp.ResetLikeTimm(generator); }
 }
 
 /// <summary>
@@ -102,8 +92,6 @@ public sealed class ChannelMixing : nn.Module<Tensor, Tensor>
         using var mixed = mlp.forward(n);
         return u + mixed;
     }
-
-    internal void ResetLikeTimm(Generator? generator) { Init.Norm(norm.weight, norm.bias); mlp.ResetLikeTimm(generator); }
 }
 
 /// <summary>One Mixer layer: token-mixing, then channel-mixing, each a pre-LayerNorm residual MLP (timm's MixerBlock).</summary>
@@ -126,60 +114,5 @@ public sealed class MixerLayer : nn.Module<Tensor, Tensor>
     {
         using var u = token_mixing.forward(x);
         return channel_mixing.forward(u);
-    }
-
-    internal void ResetLikeTimm(Generator? generator) { token_mixing.ResetLikeTimm(generator); channel_mixing.ResetLikeTimm(generator); }
-}
-
-/// <summary>
-/// The MLP-Mixer classifier: per-patch linear stem → N Mixer layers → LayerNorm → global average
-/// pooling over tokens → linear head. No position embedding.
-/// Initialisation as timm (non-Flax): LeCun-normal stem, Xavier-uniform Linears with N(0, 1e-6)
-/// biases, LayerNorm 1/0 — except the head: timm zeroes it (every untrained model then outputs the
-/// same logits for every image), the course gives it the same Xavier init as the other Linears so an
-/// untrained model's outputs already depend on its input (the permutation demonstrations need that).
-/// </summary>
-public sealed class MixerClassifier : StagedModel
-{
-    readonly PatchEmbedding stem;
-    readonly ModuleList<MixerLayer> layers;
-    readonly LayerNorm norm;
-    readonly Linear head;
-
-    /// <param name="generator">The source of the initial weights (null: TorchSharp's global generator).</param>
-    public MixerClassifier(MixerConfig config, Generator? generator = null) : base("MixerClassifier")
-    {
-        config.Validate();
-        Config = config;
-        stem = new PatchEmbedding(ModelConfig.InChannels, config.Hidden, config.Patch, "stem");
-        layers = new ModuleList<MixerLayer>();
-        for (int i = 0; i < config.Layers; i++)
-            layers.Add(new MixerLayer(config.Tokens, config.Hidden, config.TokenHidden, config.ChannelHidden));
-        norm = nn.LayerNorm(config.Hidden, eps: 1e-6);
-        head = nn.Linear(config.Hidden, config.Classes);
-        RegisterComponents();
-        ResetLikeTimm(generator);
-    }
-
-    public MixerConfig Config { get; }
-    public PatchEmbedding Stem => stem;
-    public IReadOnlyList<MixerLayer> Layers => [.. layers];
-    public Linear Head => head;
-
-    protected override IEnumerable<Stage> BuildStages()
-    {
-        yield return Step("stem", stem);
-        for (int i = 0; i < layers.Count; i++) yield return Step($"layer {i + 1}", layers[i]);
-        yield return Step("norm", norm);
-        yield return Op("pool", x => x.mean([1]));            // global average over the S tokens
-        yield return Step("head", head);
-    }
-
-    void ResetLikeTimm(Generator? generator)
-    {
-        stem.ResetLikeTimm(generator);
-        foreach (var layer in layers) layer.ResetLikeTimm(generator);
-        Init.Norm(norm.weight, norm.bias);
-        Init.TimmLinear(head, generator, insideMlp: false);
     }
 }

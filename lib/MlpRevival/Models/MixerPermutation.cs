@@ -32,11 +32,11 @@ public static class MixerPermutation
     /// </summary>
     /// <param name="patchPerm">A permutation of 0…S−1 (S = number of patches).</param>
     /// <param name="pixelPerm">A permutation of 0…p²−1 (p = patch size).</param>
-    public static void PermuteWeights(MixerClassifier model, long[] patchPerm, long[] pixelPerm)
+    public static void PermuteWeights(IsotropicClassifier<MixerLayer> model, long[] patchPerm, long[] pixelPerm)
     {
         var config = model.Config;
         CheckPermutation(patchPerm, config.Tokens, "patchPerm", "patches");
-        CheckPermutation(pixelPerm, (long)config.Patch * config.Patch, "pixelPerm", "pixels in a patch");
+        CheckPermutation(pixelPerm, (long)config.PatchSize * config.PatchSize, "pixelPerm", "pixels in a patch");
         using var _ = no_grad();
         using var scope = NewDisposeScope();
 
@@ -48,7 +48,7 @@ public static class MixerPermutation
         var flat = kernel.flatten(2);                               // [C, 3, p²]
         kernel.copy_(flat.index_select(2, pixels).reshape(kernel.shape));
 
-        foreach (var layer in model.Layers)
+        foreach (var layer in model.Blocks)
         {
             var mlp = layer.TokenMixing.Mlp;
             var w1 = mlp.Fc1.weight!;                                // [D_S, S]: columns are tokens

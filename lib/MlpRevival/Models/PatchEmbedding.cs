@@ -33,11 +33,4 @@ public sealed class PatchEmbedding : nn.Module<Tensor, Tensor>
         using var flat = grid.flatten(2);          // [B, C, S]
         return flat.transpose(1, 2);               // [B, S, C]
     }
-
-    /// <summary>timm/Flax init: LeCun-normal kernel, zero bias.</summary>
-    public void ResetLikeTimm(Generator? generator)
-    {
-        Init.LecunNormal(proj.weight!, generator);
-        Init.Norm(null, proj.bias);
-    }
 }

@@ -5,6 +5,55 @@ using static TorchSharp.torch;
 namespace MlpRevival.Models;
 
 /// <summary>
+/// A CIFAR ResNet (He et al. 2016, §4.2): 3×3 stem, then stages of BasicBlocks (two 3×3 conv + BN,
+/// identity shortcut; a 1×1 conv + BN projection where the shape changes), stride 2 at the start of
+/// every stage but the first, global average pooling, linear head. Depth = 6·BlocksPerStage + 2.
+/// </summary>
+public sealed record ResNetConfig : ModelConfig
+{
+    /// <summary>BasicBlocks in every stage (3 for ResNet-20).</summary>
+    public required int BlocksPerStage { get; init; }
+
+    /// <summary>Channels of each stage.</summary>
+    public required IReadOnlyList<int> Widths { get; init; }
+
+    public override string Family => "ResNet";
+
+    /// <summary>Weighted layers: two per block, plus the stem and the head.</summary>
+    public int Depth => 2 * BlocksPerStage * Widths.Count + 2;
+
+    public override void Validate()
+    {
+        base.Validate();
+        Require(BlocksPerStage > 0, $"blocks per stage must be positive (got {BlocksPerStage})");
+        Require(Widths.Count > 0 && Widths.All(w => w > 0), $"stage widths must be positive (got {List(Widths)})");
+        Require(ImageSize % (1 << (Widths.Count - 1)) == 0,
+            $"image size {ImageSize} must be divisible by {1 << (Widths.Count - 1)} ({Widths.Count - 1} stride-2 stages)");
+    }
+
+    public override ResNet Build(long seed = 0, Device? device = null) => Built(seed, device, g => new ResNet(this, g));
+
+    protected internal override IEnumerable<CostRow> CostRows()
+    {
+        long size = ImageSize, channels = Widths[0];
+        yield return CostRow.Group("stem", [channels, size, size],
+            Cost.Conv2d(InChannels, channels, 3, size, size, padding: 1, bias: false, name: "conv3×3"),
+            Cost.BatchNorm2d(channels, size, size));
+        for (int s = 0; s < Widths.Count; s++)
+            for (int b = 0; b < BlocksPerStage; b++)
+            {
+                long stride = s > 0 && b == 0 ? 2 : 1;
+                var block = Cost.BasicBlock(channels, Widths[s], stride, size, size, $"stage{s + 1}.block{b + 1}");
+                yield return block;
+                channels = Widths[s];
+                size = block.OutputShape[1];
+            }
+        yield return new CostRow("pool", [channels], 0, 0);
+        yield return Cost.Linear(channels, Classes, name: "head");
+    }
+}
+
+/// <summary>
 /// A ResNet BasicBlock (He et al. 2016): conv3×3 → BN → ReLU → conv3×3 → BN, plus the shortcut,
 /// then ReLU. The shortcut is the identity, or a 1×1 convolution + BN where the block changes
 /// resolution or width (the paper's option B). Convolutions have no bias (BN provides the shift).
@@ -46,14 +95,6 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         using var sum = b2 + (identity ?? x);
         return nn.functional.relu(sum);
     }
-
-    internal void ResetLikeTorchvision(Generator? generator)
-    {
-        foreach (var conv in new[] { conv1, conv2, shortcut_conv }.OfType<Conv2d>())
-            Init.KaimingNormalFanOut(conv.weight!, generator);
-        foreach (var bn in new[] { bn1, bn2, shortcut_bn }.OfType<BatchNorm2d>())
-            Init.Norm(bn.weight, bn.bias);
-    }
 }
 
 /// <summary>
@@ -89,9 +130,21 @@ public sealed class ResNet : StagedModel
             }
         head = nn.Linear(previous, config.Classes);
         RegisterComponents();
-        Init.TorchDefaults(this, generator);                       // the head: PyTorch's default Linear init
-        Init.KaimingNormalFanOut(stem_conv.weight!, generator);
-        foreach (var block in blocks) block.ResetLikeTorchvision(generator);
+        InitWeights(generator);
+    }
+
+    /// <summary>
+    /// torchvision's ResNet init, as PyTorch gets it: every layer's default (drawn at construction
+    /// there, re-drawn here from the model's generator; the head keeps it), then Kaiming-normal
+    /// (fan-out, ReLU) for every convolution, BatchNorm at 1/0 — stem first, then the blocks in order.
+    /// </summary>
+    void InitWeights(Generator? generator)
+    {
+        Init.TorchDefaults(this, generator);
+        Init.Apply(this, (_, module) =>
+        {
+            if (module is Conv2d conv) Init.KaimingNormalFanOut(conv.weight!, generator);
+        });
     }
 
     public ResNetConfig Config { get; }

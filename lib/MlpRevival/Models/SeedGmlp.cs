@@ -5,6 +5,54 @@ using static TorchSharp.torch;
 namespace MlpRevival.Models;
 
 /// <summary>
+/// The gMLP seed article's CIFAR-10 classifier (Image_Classification over gMLP_Vision), sizes as
+/// there: patch 8 on 32² → 16 patches + a CLS token = 17 tokens, learned position embedding,
+/// dropout 0.1, 3 blocks of d_model 512 and d_ffn 2048 (= 4·d_model), a GELU after both channel
+/// projections, final norm, the CLS output, head d_model → 256 → GELU → classes.
+/// </summary>
+public sealed record SeedGmlpConfig : PatchConfig
+{
+    /// <summary>d_ffn: the width U projects each token to; the SGU gates half of it.</summary>
+    public required int ChannelHidden { get; init; }
+
+    /// <summary>The head's hidden width (the seed's fc_1: d_model → 256).</summary>
+    public required int HeadHidden { get; init; }
+
+    public override string Family => "gMLP (seed)";
+
+    /// <summary>Patches plus the CLS token.</summary>
+    public override int Tokens => Patches + 1;
+
+    public override void Validate()
+    {
+        base.Validate();
+        Require(ChannelHidden > 0 && HeadHidden > 0, "d_ffn and the head width must be positive");
+        Require(ChannelHidden % 2 == 0, $"d_ffn = {ChannelHidden} is odd: the spatial gating unit splits the channels into two halves");
+    }
+
+    public override SeedGmlpClassifier Build(long seed = 0, Device? device = null) => Built(seed, device, g => new SeedGmlpClassifier(this, g));
+
+    protected internal override IEnumerable<CostRow> CostRows()
+    {
+        long n = Tokens, d = EmbedDim;
+        yield return StemCost("patch_embed");
+        yield return CostRow.Group("tokens", [n, d],
+            new CostRow("cls token", [1, d], d, 0),
+            new CostRow("position embedding", [n, d], n * d, 0));
+        for (int i = 1; i <= Blocks; i++)
+            yield return CostRow.Group($"block {i}", [n, d],          // the seed's block: same layers as gMLP's, GELU after V too
+                Cost.LayerNorm(d, n),
+                Cost.Linear(d, ChannelHidden, n, name: "channel_proj_U"),
+                Cost.SpatialGatingUnit(n, ChannelHidden),
+                Cost.Linear(ChannelHidden / 2, d, n, name: "channel_proj_V"));
+        yield return Cost.LayerNorm(d, n);
+        yield return new CostRow("cls", [d], 0, 0);
+        yield return Cost.Linear(d, HeadHidden, name: "fc_1");
+        yield return Cost.Linear(HeadHidden, Classes, name: "head");
+    }
+}
+
+/// <summary>
 /// The seed article's gMLPBlock: LayerNorm → channel_proj_U (Linear + GELU) → SGU →
 /// channel_proj_V (Linear + GELU) → + residual. Unlike the paper and timm, V is followed by a GELU;
 /// the SGU weights start U(−0.05, 0.05) rather than ≈0 (bias 1 as in the paper). LayerNorms use
@@ -63,18 +111,28 @@ public sealed class SeedGmlpClassifier : StagedModel
     {
         config.Validate();
         Config = config;
-        patch_embed = new PatchEmbedding(ModelConfig.InChannels, config.Hidden, config.Patch);
-        cls_token = nn.Parameter(zeros(1, 1, config.Hidden));
-        pos_embed = nn.Parameter(zeros(1, config.Tokens, config.Hidden));
+        patch_embed = new PatchEmbedding(ModelConfig.InChannels, config.EmbedDim, config.PatchSize);
+        cls_token = nn.Parameter(zeros(1, 1, config.EmbedDim));
+        pos_embed = nn.Parameter(zeros(1, config.Tokens, config.EmbedDim));
         pos_drop = nn.Dropout(0.1);
         blocks = new ModuleList<SeedGmlpBlock>();
-        for (int i = 0; i < config.Layers; i++) blocks.Add(new SeedGmlpBlock(config.Hidden, config.Ffn, config.Tokens));
-        norm = nn.LayerNorm(config.Hidden);
-        fc_1 = nn.Linear(config.Hidden, config.FcHidden);
-        head = nn.Linear(config.FcHidden, config.Classes);
+        for (int i = 0; i < config.Blocks; i++) blocks.Add(new SeedGmlpBlock(config.EmbedDim, config.ChannelHidden, config.Tokens));
+        norm = nn.LayerNorm(config.EmbedDim);
+        fc_1 = nn.Linear(config.EmbedDim, config.HeadHidden);
+        head = nn.Linear(config.HeadHidden, config.Classes);
         RegisterComponents();
-        Init.TorchDefaults(this, generator);                      // PyTorch's defaults, as the seed
-        foreach (var block in blocks) block.Sgu.Reset(generator); // the seed's SGU: W ~ U(−0.05, 0.05), b = 1
+        InitWeights(generator);
+    }
+
+    /// <summary>
+    /// The seed's init, as its PyTorch code gets it: every layer's PyTorch default (drawn at construction
+    /// there, re-drawn here from the model's generator), then its SGUs' W ~ U(−0.05, 0.05), b = 1.
+    /// CLS token and position embedding stay zero.
+    /// </summary>
+    void InitWeights(Generator? generator)
+    {
+        Init.TorchDefaults(this, generator);
+        foreach (var block in blocks) block.Sgu.SpatialProjection.InitWeights(generator);
     }
 
     public SeedGmlpConfig Config { get; }

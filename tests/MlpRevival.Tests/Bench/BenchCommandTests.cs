@@ -174,7 +174,7 @@ public class BenchCommandTests
             "args = sys.argv[1:]\n" +
             "if '-c' in args:\n" +
             "    i = args.index('-c') + 1\n" +
-            "    args[i] = args[i].replace('self.head = nn.Linear(hidden, classes)', 'self.head = nn.Linear(hidden, classes, bias=False)')\n" +
+            "    args[i] = args[i].replace('self.head = nn.Linear(embed_dim, classes)', 'self.head = nn.Linear(embed_dim, classes, bias=False)')\n" +
             $"os.execv({JsonSerializer.Serialize(PyTorchFactAttribute.Python)}, [{JsonSerializer.Serialize(PyTorchFactAttribute.Python)}] + args)\n");
         BenchCli.MakeExecutable(wrapper);
 

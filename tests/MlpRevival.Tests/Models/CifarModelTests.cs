@@ -91,7 +91,7 @@ public class CifarModelTests
     public void Initialisation_has_the_documented_spread()
     {
         // LeCun-normal stem (variance 1/fan_in after truncation at ±2σ), Xavier-uniform Linears, SGU W ≈ 0, b = 1
-        using var model = (GmlpClassifier)ModelZoo.Build("gmlp-cifar", seed: 0);
+        using var model = ModelZoo.Get<GmlpConfig>("gmlp-cifar").Build(seed: 0);
         var named = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var stem = named["stem.proj.weight"];                      // [128, 3, 4, 4]: fan_in 48
         Assert.InRange(stem.std().ToDouble(), 0.9 * Math.Sqrt(1.0 / 48), 1.1 * Math.Sqrt(1.0 / 48));

@@ -25,10 +25,11 @@ public class ModelZooTests
     public void The_configs_carry_the_papers_sizes()
     {
         // Mixer paper Table 1: B/16 is patch 16, 12 layers, C 768, D_S 384, D_C 3072
-        Assert.Equal(new MixerConfig(224, 16, 12, 768, 384, 3072, 1000), ModelZoo.Get("mixer-b16"));
+        Assert.Equal(new MixerConfig { ImageSize = 224, PatchSize = 16, Blocks = 12, EmbedDim = 768, TokenHidden = 384, ChannelHidden = 3072, Classes = 1000 },
+                     ModelZoo.Get("mixer-b16"));
         Assert.Equal(196, ((MixerConfig)ModelZoo.Get("mixer-b16")).Tokens);
         // gMLP paper: S/16 has 30 blocks, d_model 256, d_ffn 6·256
-        Assert.Equal(new GmlpConfig(224, 16, 30, 256, 1536, 1000), ModelZoo.Get("gmlp-s16"));
+        Assert.Equal(new GmlpConfig { ImageSize = 224, PatchSize = 16, Blocks = 30, EmbedDim = 256, ChannelHidden = 1536, Classes = 1000 }, ModelZoo.Get("gmlp-s16"));
         // the seed: 16 patches + CLS = 17 tokens
         Assert.Equal(17, ((SeedGmlpConfig)ModelZoo.Get("gmlp-seed-cifar")).Tokens);
         Assert.Equal(150528, ((FlattenMlpConfig)ModelZoo.Get("flatten-mlp-224")).InputDim);
@@ -76,12 +77,12 @@ public class ModelZooTests
     public void Impossible_shapes_inside_a_model_are_refused_clearly()
     {
         var gmlp = (GmlpConfig)ModelZoo.Get("gmlp-cifar");
-        Assert.Contains("d_ffn = 767 is odd", Assert.Throws<ArgumentException>(() => (gmlp with { Ffn = 767 }).Validate()).Message);
+        Assert.Contains("d_ffn = 767 is odd", Assert.Throws<ArgumentException>(() => (gmlp with { ChannelHidden = 767 }).Validate()).Message);
         Assert.Contains("5 heads do not divide the gate's 384 channels", Assert.Throws<ArgumentException>(() => (gmlp with { Heads = 5 }).Validate()).Message);
         var vit = (VitConfig)ModelZoo.Get("vit-cifar");
         Assert.Contains("3 heads do not divide the width 128", Assert.Throws<ArgumentException>(() => (vit with { Heads = 3 }).Validate()).Message);
         var seed = (SeedGmlpConfig)ModelZoo.Get("gmlp-seed-cifar");
-        Assert.Contains("is odd", Assert.Throws<ArgumentException>(() => ModelZoo.Build(seed with { Ffn = 2047 })).Message);
+        Assert.Contains("is odd", Assert.Throws<ArgumentException>(() => ModelZoo.Build(seed with { ChannelHidden = 2047 })).Message);
     }
 
     [Fact]

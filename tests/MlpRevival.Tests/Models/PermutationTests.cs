@@ -13,22 +13,28 @@ namespace MlpRevival.Tests.Models;
 /// </summary>
 public class PermutationTests
 {
+    /// <summary>16² images, patch 4 (a 4×4 grid), one layer of C 8, D_S 4, D_C 16, 10 classes.</summary>
+    static readonly MixerConfig TinyMixer = new()
+    {
+        ImageSize = 16, PatchSize = 4, Blocks = 1, EmbedDim = 8, TokenHidden = 4, ChannelHidden = 16, Classes = 10,
+    };
+
     [Fact]
     public void A_mixer_with_permuted_weights_on_shuffled_images_gives_exactly_the_original_logits()
     {
         using var scope = NewDisposeScope();
         var config = (MixerConfig)ModelZoo.Get("mixer-cifar");                  // patch 4 → 64 patches of 16 pixels
-        using var original = (MixerClassifier)ModelZoo.Build(config, seed: 11);
-        using var permuted = (MixerClassifier)ModelZoo.Build(config, seed: 11);  // the same weights…
+        using var original = config.Build(seed: 11);
+        using var permuted = config.Build(seed: 11);                            // the same weights…
         var patchPerm = Permutation(config.Tokens, seed: 1);
-        var pixelPerm = Permutation(config.Patch * config.Patch, seed: 2);
+        var pixelPerm = Permutation(config.PatchSize * config.PatchSize, seed: 2);
         MixerPermutation.PermuteWeights(permuted, patchPerm, pixelPerm);        // …then permuted to match the shuffle
         original.eval();
         permuted.eval();
         using var _ = no_grad();
 
         var images = Randn(101, 4, 3, 32, 32);
-        var shuffled = ShufflePatchesAndPixels(images, config.Patch, patchPerm, pixelPerm);
+        var shuffled = ShufflePatchesAndPixels(images, config.PatchSize, patchPerm, pixelPerm);
         var expected = original.forward(images);
         var actual = permuted.forward(shuffled);
 
@@ -41,9 +47,9 @@ public class PermutationTests
     public void The_stem_of_the_permuted_mixer_embeds_each_shuffled_patch_as_its_original()
     {
         using var scope = NewDisposeScope();
-        var config = new MixerConfig(16, 4, 1, 8, 4, 16, 10);                   // a 4×4 grid of 4×4 patches
-        using var original = (MixerClassifier)ModelZoo.Build(config, seed: 5);
-        using var permuted = (MixerClassifier)ModelZoo.Build(config, seed: 5);
+        var config = TinyMixer;                                                 // a 4×4 grid of 4×4 patches
+        using var original = config.Build(seed: 5);
+        using var permuted = config.Build(seed: 5);
         var patchPerm = Permutation(16, seed: 3);
         var pixelPerm = Permutation(16, seed: 4);
         MixerPermutation.PermuteWeights(permuted, patchPerm, pixelPerm);
@@ -59,7 +65,7 @@ public class PermutationTests
     [Fact]
     public void Permutation_helper_rejects_what_is_not_a_permutation()
     {
-        using var model = (MixerClassifier)ModelZoo.Build(new MixerConfig(16, 4, 1, 8, 4, 16, 10));
+        using var model = TinyMixer.Build();
         var ok = Enumerable.Range(0, 16).Select(i => (long)i).ToArray();
         var error = Assert.Throws<ArgumentException>(() => MixerPermutation.PermuteWeights(model, ok[..15], ok));
         Assert.Contains("16 patches", error.Message);
@@ -72,9 +78,9 @@ public class PermutationTests
     public void Token_mixing_is_order_sensitive_while_channel_mixing_is_not()
     {
         using var scope = NewDisposeScope();
-        using var model = (MixerClassifier)ModelZoo.Build("mixer-cifar", seed: 2);
+        using var model = ModelZoo.Get<MixerConfig>("mixer-cifar").Build(seed: 2);
         using var _ = no_grad();
-        var layer = model.Layers[0];
+        var layer = model.Blocks[0];
         var x = Randn(103, 2, 64, 128);
         var perm = Permutation(64, seed: 9);
 

@@ -57,7 +57,7 @@ public class ReferenceImplementationTests
         Assert.Equal(ReferenceNumbers.TimmGmlpCifarOneHead.Macs, oneHead.Macs);
         // 4 heads: three more 64×64 matrices and 64-biases per block, and not one more MAC
         var fourHeads = Cost.Of(gmlp);
-        Assert.Equal(oneHead.Params + gmlp.Layers * 3 * (64 * 64 + 64), fourHeads.Params);
+        Assert.Equal(oneHead.Params + gmlp.Blocks * 3 * (64 * 64 + 64), fourHeads.Params);
         Assert.Equal(oneHead.Macs, fourHeads.Macs);
     }
 

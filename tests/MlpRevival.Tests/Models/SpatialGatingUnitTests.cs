@@ -95,7 +95,7 @@ public class SpatialGatingUnitTests
     public void The_gmlp_classifier_exposes_every_blocks_spatial_weights_for_heatmaps()
     {
         using var scope = NewDisposeScope();
-        using var model = (GmlpClassifier)ModelZoo.Build("gmlp-cifar");
+        using var model = ModelZoo.Get<GmlpConfig>("gmlp-cifar").Build();
         var w = model.SpatialWeights();
         Assert.Equal(new long[] { 6, 4, 64, 64 }, w.shape);          // layers, heads, n, n
         Assert.False(w.requires_grad);
@@ -105,7 +105,7 @@ public class SpatialGatingUnitTests
     [Fact]
     public void Amlp_adds_a_tiny_attention_to_every_gate()
     {
-        using var model = (GmlpClassifier)ModelZoo.Build("amlp-cifar");
+        using var model = ModelZoo.Get<GmlpConfig>("amlp-cifar").Build();
         Assert.All(model.Blocks, b => Assert.Equal(64, b.TinyAttention!.AttentionDim));
         using var gmlp = ModelZoo.Build("gmlp-cifar");
         // per block: qkv 128→192 and proj 64→384, with biases
