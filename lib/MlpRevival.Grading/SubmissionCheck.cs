@@ -149,8 +149,9 @@ public static class SubmissionCheck
                 found.Add(new Reach(gradeId, Line(syntax.GetLocation()), Describe(symbol), what.What, what.Forging));
             }
         }
-        // One finding per cell, line and symbol.
-        return found.DistinctBy(r => (r.GradeId, r.Line, r.Symbol)).ToList();
+        // One finding per cell, line and kind: the most specific symbol (Marshal.AllocHGlobal over Marshal).
+        return found.GroupBy(r => (r.GradeId, r.Line, r.What))
+            .Select(g => g.OrderByDescending(r => r.Symbol.Length).First()).ToList();
     }
 
     /// <summary>

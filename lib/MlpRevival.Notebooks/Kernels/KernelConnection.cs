@@ -164,7 +164,7 @@ public sealed class KernelConnection : IAsyncDisposable
         var code = ExitCode();
         var why = code switch
         {
-            "134" when Stderr.Contains("Stack overflow", StringComparison.Ordinal) => " — a stack overflow (runaway recursion?)",
+            _ when Stderr.Contains("Stack overflow", StringComparison.Ordinal) => " — a stack overflow (runaway recursion?)",
             "134" => " — the process aborted (SIGABRT)",
             "137" => " — the process was killed (SIGKILL; out of memory?)",
             _ => "",

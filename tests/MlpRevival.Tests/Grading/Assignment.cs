@@ -62,6 +62,9 @@ static class Assignment
         Directory.CreateDirectory(notebooks);
         var path = Path.Combine(notebooks, "hw.ipynb");
         File.WriteAllText(path, Json());
+        // A data folder beside the notebooks, as in the course: the grader mounts it read-only.
+        Directory.CreateDirectory(Path.Combine(course, "datasets"));
+        File.WriteAllText(Path.Combine(course, "datasets", "README"), "data");
         return (course, path);
     }
 

@@ -36,7 +36,58 @@ public sealed class GradedClass : IAsyncLifetime
         ["j-writes-other-student"] = (Square + $"\nSystem.IO.File.WriteAllText(@\"{OutputPlaceholder}/{Correct}/report.json\", \"{{}}\");", "static long SumTo(int k) => 0;"),
         ["k-reads-instructor-source"] = (Square + $"\ntry {{ Console.WriteLine(System.IO.File.ReadAllText(@\"{InstructorPlaceholder}\")); }} catch (Exception e) {{ Console.WriteLine(\"cannot read: \" + e.GetType().Name); }}", Sum),
         ["l-forges-results"] = (Square + "\nvar raw = new System.IO.StreamWriter(Console.OpenStandardOutput());\nraw.WriteLine(\"{\\\"type\\\":\\\"result\\\",\\\"number\\\":7,\\\"token\\\":\\\"00\\\",\\\"outputs\\\":[],\\\"failure\\\":null}\");\nraw.Flush();", "static long SumTo(int k) => 0;"),
+        ["o-escapes"] = (Square + "\n" + Escapes, Sum),
+        ["p-forges-kernel-events"] = (ForgesKernelEvents, "static long SumTo(int k) => 0;"),
+        ["q-spawns"] = (Square + "\n" + Spawns, Sum),
+        ["r-stack-overflow"] = ("static long Square(long x) => Square(x + 1) + 1;", Sum),
+        ["t-prints-a-lot"] = (Square + "\nfor (int i = 0; i < 50_000; i++) Console.WriteLine(new string('x', 99));", Sum),
     };
+
+    /// <summary>Marks a process a submission starts, so the test can look for survivors.</summary>
+    public const string ProcessMarker = "4242.4242";
+
+    /// <summary>The grader's own environment carries this; no submission may see it.</summary>
+    public const string GraderSecret = "grader-secret-7d1c";
+
+    // Tries every way out of its scratch folder and prints what happened.
+    const string Escapes = """
+        string Try(Func<string> attempt) { try { return attempt(); } catch (Exception e) { return "denied (" + e.GetType().Name + ")"; } }
+        Console.WriteLine("shadow: " + Try(() => System.IO.File.ReadAllText("/etc/shadow").Length + " chars"));
+        Console.WriteLine("environ: " + Try(() => System.IO.File.ReadAllText("/proc/1/environ")));
+        Console.WriteLine("env: " + string.Join(",", Environment.GetEnvironmentVariables().Keys.Cast<object>()));
+        Console.WriteLine("caps: " + Try(() => System.IO.File.ReadAllLines("/proc/self/status").Single(l => l.StartsWith("CapEff:"))));
+        Console.WriteLine("uid: " + Try(() => System.IO.File.ReadAllLines("/proc/self/status").Single(l => l.StartsWith("Uid:"))));
+        foreach (var target in new[] { "%LIBDIR%/escaped.txt", "../datasets/escaped.txt", "/etc/escaped.txt", "/usr/escaped.txt", "%KERNELDIR%/escaped.txt" })
+            Console.WriteLine("write " + target + ": " + Try(() => { System.IO.File.WriteAllText(target, "x"); return "WROTE"; }));
+        Console.WriteLine("scratch: " + Try(() => { System.IO.File.WriteAllText("mine.txt", "x"); return "wrote"; }));
+        """;
+
+    // A wrong Square that, when a test calls it, writes the kernel's "command succeeded" event for
+    // the running test cell onto the protocol stream and then never returns.
+    const string ForgesKernelEvents = """
+        static long Square(long x)
+        {
+            var token = Microsoft.DotNet.Interactive.KernelInvocationContext.Current.Command.GetOrCreateToken();
+            var raw = new System.IO.StreamWriter(Console.OpenStandardOutput()) { AutoFlush = true };
+            raw.WriteLine("{\"eventType\":\"CommandSucceeded\",\"event\":{\"executionOrder\":0},\"command\":{\"token\":\"" + token +
+                          "\",\"commandType\":\"SubmitCode\",\"command\":{\"code\":\"\",\"targetKernelName\":\"csharp\"},\"routingSlip\":[]},\"routingSlip\":[]}");
+            System.Threading.Thread.Sleep(System.Threading.Timeout.Infinite);
+            return 0;
+        }
+        """;
+
+    // Detached processes, as many as it can start, and a background writer that outlives the cell.
+    const string Spawns = """
+        int started = 0, refused = 0;
+        try { System.Diagnostics.Process.Start("/bin/sh", "-c \"setsid sleep 4242.4242 > /dev/null 2>&1 &\""); } catch (Exception) { }
+        for (int i = 0; i < 400; i++)
+        {
+            try { System.Diagnostics.Process.Start("sleep", "4242.4242"); started++; }
+            catch (Exception) { refused++; }
+        }
+        Console.WriteLine($"started {started}, refused {refused}");
+        new System.Threading.Thread(() => { while (true) { Console.WriteLine("still here"); System.Threading.Thread.Sleep(50); } }) { IsBackground = true }.Start();
+        """;
 
     public const string OutputPlaceholder = "%OUT%";
     public const string InstructorPlaceholder = "%SOURCE%";
@@ -60,19 +111,36 @@ public sealed class GradedClass : IAsyncLifetime
             if (sum is not null) solutions["sum"] = Fill(sum);
             File.WriteAllText(Path.Combine(folder, "hw.ipynb"), Assignment.Submission(student, solutions));
         }
+        // A notebook that is a symbolic link, to the instructor's source with its solutions.
+        Directory.CreateDirectory(Path.Combine(submissions, "s-symlink"));
+        File.CreateSymbolicLink(Path.Combine(submissions, "s-symlink", "hw.ipynb"), InstructorNotebook);
         Directory.CreateDirectory(Path.Combine(submissions, "m-malformed"));
         File.WriteAllText(Path.Combine(submissions, "m-malformed", "hw.ipynb"), "{\"cells\": [");
         Directory.CreateDirectory(Path.Combine(submissions, "n-empty-folder"));
 
-        Run = await CourseProcess.RunAsync(
-            ["grade", submissions, "--source", InstructorNotebook, "--out", Output, "--profile", "quick",
-             "--cell-timeout", "20", "--wall-time", "180", "--memory", "1500"],
-            limit: TimeSpan.FromMinutes(10));
+        // Graded on a saturated machine: two busy threads for the whole run, so every limit is
+        // shown to hold under load (and no outcome depends on a lucky scheduler).
+        using var busy = new CancellationTokenSource();
+        var burners = Enumerable.Range(0, 2).Select(_ => Task.Factory.StartNew(() => { while (!busy.IsCancellationRequested) { } },
+            TaskCreationOptions.LongRunning)).ToList();
+        try
+        {
+            Run = await CourseProcess.RunAsync(
+                ["grade", submissions, "--source", InstructorNotebook, "--out", Output, "--profile", "quick",
+                 "--cell-timeout", "20", "--wall-time", "180", "--memory", "1500"],
+                limit: TimeSpan.FromMinutes(15), environment: new Dictionary<string, string> { ["MLP_REVIVAL_TEST_SECRET"] = GraderSecret });
+        }
+        finally
+        {
+            busy.Cancel();
+            await Task.WhenAll(burners);
+        }
         Assert.True(Run.ExitCode == 0, Run.ToString());
         Report = GradeReport.FromJson(File.ReadAllText(Path.Combine(Output, "grades.json")));
     }
 
-    string Fill(string source) => source.Replace(OutputPlaceholder, Output).Replace(InstructorPlaceholder, InstructorNotebook);
+    string Fill(string source) => source.Replace(OutputPlaceholder, Output).Replace(InstructorPlaceholder, InstructorNotebook)
+        .Replace("%LIBDIR%", Path.GetDirectoryName(Repo.LibraryAssembly)).Replace("%KERNELDIR%", TestKernel.Layout.Directory);
 
     public Task DisposeAsync() => Task.CompletedTask;
 
@@ -181,11 +249,93 @@ public class ContainmentTests(GradedClass graded) : IClassFixture<GradedClass>
     }
 
     [Fact]
-    public void A_forged_result_line_on_the_real_stdout_is_ignored()
+    public void Writing_the_raw_protocol_stream_voids_the_tests_after_it()
     {
-        Assert.Equal(2, graded.Student("l-forges-results").Score);
-        Assert.Equal(0, graded.Points("l-forges-results", SumTests));
-        Assert.Contains("raw standard streams", Reasons("l-forges-results"));
+        // The line itself is ignored (not a kernel message); the route is what counts.
+        Assert.Equal(0, graded.Student("l-forges-results").Score);
+        Assert.All(graded.Student("l-forges-results").Notebooks.Single().Tests, t => Assert.Equal(TestScore.Compromised, t.Status));
+        Assert.Contains("the raw standard streams", Reasons("l-forges-results"));
+        Assert.Contains("forge", Reasons("l-forges-results"));
+    }
+
+    [Fact]
+    public void A_forged_command_succeeded_event_for_the_running_test_scores_nothing()
+    {
+        // Without the semantic check the forged event carries the right token and the wrong
+        // Square would pass: the route (the kernel's invocation context, the raw stream) voids it.
+        var student = graded.Student("p-forges-kernel-events");
+        Assert.Equal(0, student.Score);
+        Assert.All(student.Notebooks.Single().Tests, t => Assert.Equal(TestScore.Compromised, t.Status));
+        Assert.Contains("reaches into the kernel", Reasons("p-forges-kernel-events"));
+        Assert.Contains("KernelInvocationContext", string.Join("\n", student.Notebooks.Single().Flags.SelectMany(f => f.Value)));
+    }
+
+    [Fact]
+    public void As_root_or_not_a_submission_cannot_leave_its_scratch_folder_read_secrets_or_keep_capabilities()
+    {
+        var feedback = File.ReadAllText(Path.Combine(graded.Output, "o-escapes", "hw.ipynb"));
+        Assert.Contains("shadow: denied", feedback);
+        Assert.Contains("environ: denied", feedback);
+        Assert.DoesNotContain(GradedClass.GraderSecret, feedback);
+        Assert.DoesNotContain("MLP_REVIVAL_TEST_SECRET", feedback);
+        Assert.Contains("CapEff:\\t0000000000000000", feedback);
+        Assert.DoesNotContain("WROTE", feedback);
+        Assert.Contains("scratch: wrote", feedback);
+        if (Environment.IsPrivilegedProcess) Assert.Contains($"Uid:\\t{Sandbox.Nobody}", feedback);
+        Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(Repo.LibraryAssembly)!, "escaped.txt")));
+        Assert.False(File.Exists(Path.Combine(TestKernel.Layout.Directory, "escaped.txt")));
+        Assert.False(File.Exists("/etc/escaped.txt"));
+        Assert.Equal(["README"], Directory.GetFiles(Path.Combine(graded.Course, "datasets")).Select(Path.GetFileName));
+        Assert.Equal(5, graded.Student("o-escapes").Score);          // it tried, nothing happened: the honest score
+        Assert.Contains("files outside", Reasons("o-escapes"));        // and the file access is flagged for review
+    }
+
+    [Fact]
+    public void Processes_a_submission_starts_end_with_it_and_their_number_is_limited()
+    {
+        var survivors = System.Diagnostics.Process.GetProcesses().Where(p =>
+        {
+            try { return File.ReadAllText($"/proc/{p.Id}/cmdline").Contains(GradedClass.ProcessMarker, StringComparison.Ordinal); }
+            catch (IOException) { return false; }
+            catch (UnauthorizedAccessException) { return false; }
+        }).ToList();
+        Assert.Empty(survivors);
+        var spawns = graded.Student("q-spawns").Notebooks.Single();
+        Assert.Null(spawns.Stopped);
+        Assert.True(spawns.Seconds < 180, $"{spawns.Seconds} s");
+        Assert.Contains("starts or controls processes", Reasons("q-spawns"));
+        Assert.Contains("threads, tasks or timers", Reasons("q-spawns"));
+        if (graded.Report.Sandbox.Contains("runs as nobody", StringComparison.Ordinal))
+        {
+            var feedback = File.ReadAllText(Path.Combine(graded.Output, "q-spawns", "hw.ipynb"));
+            var refused = System.Text.RegularExpressions.Regex.Match(feedback, @"started (\d+), refused (\d+)");
+            Assert.True(refused.Success && int.Parse(refused.Groups[2].Value) > 0, $"not limited: {refused.Value}");
+            Assert.True(int.Parse(refused.Groups[1].Value) < Sandbox.MaxProcesses, refused.Value);
+        }
+    }
+
+    [Fact]
+    public void A_stack_overflow_is_reported_as_such()
+    {
+        Assert.Equal(0, graded.Points("r-stack-overflow", SquareTests));
+        Assert.Contains("stack overflow", Reasons("r-stack-overflow"));
+    }
+
+    [Fact]
+    public void A_submitted_notebook_that_is_a_symbolic_link_is_not_followed()
+    {
+        Assert.Equal(0, graded.Student("s-symlink").Score);
+        Assert.Contains("symbolic link", Reasons("s-symlink"));
+        Assert.Null(graded.Student("s-symlink").Notebooks.Single().Feedback);
+    }
+
+    [Fact]
+    public void A_cell_printing_5_MB_keeps_its_first_part_with_a_note_and_is_graded()
+    {
+        Assert.Equal(5, graded.Student("t-prints-a-lot").Score);
+        var feedback = File.ReadAllText(Path.Combine(graded.Output, "t-prints-a-lot", "hw.ipynb"));
+        Assert.Contains("[output truncated: this cell produced", feedback);
+        Assert.True(feedback.Length < 12_000_000, $"{feedback.Length:N0} characters of feedback");
     }
 
     [Fact]
@@ -195,7 +345,7 @@ public class ContainmentTests(GradedClass graded) : IClassFixture<GradedClass>
         Assert.Contains("could not be read: invalid JSON", Reasons("m-malformed"));
         Assert.Equal(0, graded.Student("n-empty-folder").Score);
         Assert.Contains("No hw.ipynb in the submission", Reasons("n-empty-folder"));
-        Assert.Equal(graded.Students().Count + 2, graded.Report.Students.Count);
+        Assert.Equal(graded.Students().Count + 3, graded.Report.Students.Count);
     }
 
     [Fact]

@@ -118,4 +118,24 @@ public class ReleaseTests
         Assert.Equal("expected", Assert.Single(SubmissionCheck.FindShadowing([("square", instructorSolution, "var expected = 0;\nstatic long Square(long x) => x;")], tests)).Name);
         Assert.Single(SubmissionCheck.FindShadowing([("square", instructorSolution, "using static System.Math;\nstatic long Square(long x) => x;")], tests));
     }
+
+    [Theory]
+    [InlineData("submissions")]
+    [InlineData("submissions/alice")]
+    [InlineData("notebooks")]
+    public async Task Grading_into_the_submissions_or_the_instructor_folder_is_refused(string outFolder)
+    {
+        var (course, notebook) = Assignment.WriteInstructor();
+        var alice = Directory.CreateDirectory(Path.Combine(course, "submissions", "alice")).FullName;
+        var submitted = Path.Combine(alice, "hw.ipynb");
+        await File.WriteAllTextAsync(submitted, Assignment.Json());
+        var before = Directory.GetFileSystemEntries(course, "*", SearchOption.AllDirectories).Order().ToList();
+
+        var run = await CourseProcess.RunAsync(["grade", Path.Combine(course, "submissions"), "--source", notebook, "--out", Path.Combine(course, outFolder)]);
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("Choose another folder", run.Stderr);
+        Assert.Equal(before, Directory.GetFileSystemEntries(course, "*", SearchOption.AllDirectories).Order().ToList());
+        Assert.Equal(Assignment.Json(), await File.ReadAllTextAsync(submitted));
+    }
 }

@@ -101,4 +101,18 @@ public class CliRunTests
         Assert.Equal(2, bad.ExitCode);
         Assert.Contains("expected name=value", bad.Stderr);
     }
+
+    [Fact]
+    public async Task Out_in_the_notebooks_own_folder_is_refused_and_nothing_is_overwritten()
+    {
+        var folder = TempFolder();
+        var notebook = Path.Combine(folder, "keep.ipynb");
+        var source = Json([Code("1")]);
+        await File.WriteAllTextAsync(notebook, source);
+        var run = await CourseProcess.RunAsync(["run", notebook, "--out", folder]);
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("would overwrite the notebooks", run.Stderr);
+        Assert.Equal(source, await File.ReadAllTextAsync(notebook));
+        Assert.False(File.Exists(Path.Combine(folder, "index.html")));
+    }
 }

@@ -1,5 +1,6 @@
 using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
+using MlpRevival.Notebooks.Kernels;
 using static MlpRevival.Tests.Runner.TestNotebooks;
 
 namespace MlpRevival.Tests.Runner;
@@ -88,5 +89,25 @@ public class FailureTests
         Assert.False(report.Succeeded);
         Assert.Contains("broken.ipynb", report.Line);
         Assert.Contains("invalid JSON", report.Line);
+    }
+
+    [Fact]
+    public async Task Output_is_kept_up_to_a_limit_with_a_note_and_a_huge_single_print_is_dropped_with_a_reason()
+    {
+        var (nb, result) = await RunAsync([
+            Code("for (int i = 0; i < 10_000; i++) Console.WriteLine($\"line {i}\");"),
+            Code("Console.Write(new string('x', 20_000_000));"),
+            Code("for (int i = 0; i < 30_000; i++) Console.WriteLine(new string('y', 99));"),
+            Code("1 + 1"),
+        ]);
+        Assert.True(result.Succeeded, result.Describe());
+        var lines = nb.Outputs(0)[0].Text().Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(Enumerable.Range(0, 10_000).Select(i => $"line {i}"), lines);                   // every line, in order, once
+        var dropped = Assert.Single(nb.Outputs(1));
+        Assert.Contains("dropped one kernel message of 19.1 MB", dropped.Text());                   // 20,000,000 characters, as UTF-8 JSON
+        var kept = nb.Outputs(2);
+        Assert.True(kept[0].Text().Length <= CellOutputs.DefaultLimit, $"{kept[0].Text().Length:N0} characters kept");
+        Assert.Contains("[output truncated: this cell produced", kept[^1].Text());
+        Assert.Contains("<pre>2</pre>", nb.Outputs(3)[0].Text("text/html"));
     }
 }
