@@ -116,10 +116,20 @@ public sealed class Sandbox
         foreach (var system in new[] { "/usr", "/bin", "/sbin", "/lib", "/lib32", "/lib64", "/etc" })
             if (Directory.Exists(system)) args.AddRange(["--ro-bind", system, system]);
         var dotnetRoot = Path.GetDirectoryName(Path.GetFullPath(ResolveLinks(dotnet)))!;
-        if (!dotnetRoot.StartsWith("/usr/", StringComparison.Ordinal)) args.AddRange(["--ro-bind", dotnetRoot, dotnetRoot]);
+        var binds = new List<(string Host, string Inside)>();
+        if (!dotnetRoot.StartsWith("/usr/", StringComparison.Ordinal)) binds.Add((dotnetRoot, dotnetRoot));
         // The kernel at its own path, read-only: the same files VS Code runs.
-        args.AddRange(["--ro-bind", kernel.Directory, kernel.Directory]);
-        foreach (var mount in mounts) args.AddRange(["--ro-bind", mount.HostPath, mount.SandboxPath]);
+        binds.Add((kernel.Directory, kernel.Directory));
+        binds.AddRange(mounts.Select(m => (m.HostPath, m.SandboxPath)));
+        // The folders above each mount point, made traversable first (bubblewrap would make them
+        // 0700, closed to the unprivileged user the kernel runs as).
+        var made = new HashSet<string>(StringComparer.Ordinal) { "/", "/tmp", "/course" };
+        foreach (var (_, inside) in binds)
+            for (var dir = Path.GetDirectoryName(inside); dir is not null && !made.Contains(dir); dir = Path.GetDirectoryName(dir))
+                made.Add(dir);
+        foreach (var dir in made.Where(d => d is not ("/" or "/tmp" or "/course")).OrderBy(d => d.Length))
+            args.AddRange(["--perms", "0755", "--dir", dir]);
+        foreach (var (host, inside) in binds) args.AddRange(["--ro-bind", host, inside]);
         args.AddRange(["--perms", "1777", "--dir", NotebookFolderInside, "--chdir", NotebookFolderInside]);
         foreach (var (k, v) in environment.Concat([
                      KeyValuePair.Create("HOME", "/tmp"), KeyValuePair.Create("TMPDIR", "/tmp"),

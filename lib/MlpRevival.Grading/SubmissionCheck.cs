@@ -181,17 +181,24 @@ public static class SubmissionCheck
                    || In("Microsoft.DotNet.Interactive.Formatting") && name is "Display" or "DisplayAs" or "Update"
                 ? null
                 : ("reaches into the kernel", true);
-        if (In("System.Reflection") || In("System.Runtime.Loader") || typeName is "System.Activator" or "System.AppDomain"
+        // What can run code or read state it could not otherwise reach: methods and constructors.
+        // Reading a type's name (e.GetType().Name) or naming a type is not a way in.
+        var acts = symbol is IMethodSymbol;
+        if (acts && (In("System.Reflection") || In("System.Runtime.Loader") || typeName is "System.Activator" or "System.AppDomain"
             || typeName == "System.Type" && name is "GetType" or "GetMethod" or "GetMethods" or "GetField" or "GetFields" or "GetProperty"
-                or "GetProperties" or "GetMember" or "GetMembers" or "InvokeMember" or "GetConstructor" or "GetNestedType")
-            return ("reflection", true);
-        if (In("System.Runtime.InteropServices") || typeName is "System.Runtime.CompilerServices.Unsafe" or "System.IntPtr" && name is "op_Explicit")
+                or "GetProperties" or "GetMember" or "GetMembers" or "InvokeMember" or "GetConstructor" or "GetConstructors" or "GetNestedType"
+                or "GetNestedTypes" or "GetEvent" or "GetEvents" or "GetInterface"))
+            return name is "ToString" or "GetHashCode" or "Equals" or "GetType" && typeName != "System.Type" ? null : ("reflection", true);
+        if (In("System.Runtime.InteropServices") || typeName is "System.Runtime.CompilerServices.Unsafe")
             return ("native code or raw memory", true);
-        if (typeName is "System.Threading.Thread" or "System.Threading.Timer" or "System.Threading.ThreadPool" or "System.Timers.Timer"
-                or "System.Threading.Tasks.TaskFactory" or "System.Threading.Tasks.Parallel"
-            || typeName == "System.Threading.Tasks.Task" && name is "Run" or "Factory")
+        if (acts && (typeName is "System.Threading.Thread" && name is ".ctor" or "Start" or "UnsafeStart"
+                     || typeName is "System.Threading.Timer" or "System.Timers.Timer" or "System.Threading.PeriodicTimer" && name is ".ctor"
+                     || typeName is "System.Threading.ThreadPool" && name.Contains("Queue", StringComparison.Ordinal) || name == "RegisterWaitForSingleObject" && typeName == "System.Threading.ThreadPool"
+                     || typeName is "System.Threading.Tasks.TaskFactory" or "System.Threading.Tasks.TaskFactory<TResult>" && name.StartsWith("StartNew", StringComparison.Ordinal)
+                     || typeName is "System.Threading.Tasks.Task" && name is "Run"))
             return ("threads, tasks or timers that can outlive the cell", true);
-        if (typeName is "System.Diagnostics.Process" or "System.Diagnostics.ProcessStartInfo")
+        if (acts && typeName is "System.Diagnostics.Process" && name is "Start" or ".ctor" or "Kill" or "GetProcessById" or "GetProcesses" or "GetProcessesByName"
+            || acts && typeName is "System.Diagnostics.ProcessStartInfo" && name is ".ctor")
             return ("starts or controls processes (a child shares the kernel's protocol stream)", true);
         if (typeName == "System.Environment" && name is "Exit" or "FailFast")
             return ("ends the kernel process", false);

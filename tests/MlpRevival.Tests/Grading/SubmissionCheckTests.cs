@@ -59,6 +59,9 @@ public class SubmissionCheckTests
             display(42);
             var text = string.Join(",", new List<int> { 1, 2 }.Select(i => i.ToString()));
             var path = System.IO.Path.Combine("a", "b");
+            try { throw new InvalidOperationException(); } catch (Exception e) { Console.WriteLine(e.GetType().Name + " " + typeof(int).FullName); }
+            System.Threading.Thread.Sleep(1);
+            var id = System.Threading.Thread.CurrentThread.ManagedThreadId;
             """;
         Assert.Empty(Check(honest));
     }
