@@ -29,8 +29,8 @@ static class TrainCommand
         var config = new Argument<string>("config") { Description = $"The model configuration: {string.Join(", ", known)}." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 128 };
-        var samples = new Option<int?>("--samples") { Description = "Train on a class-balanced subset of this many images (default: all)." };
-        var testSamples = new Option<int?>("--test-samples") { Description = "Evaluate on a class-balanced subset of this many test images (default: all)." };
+        var samples = new Option<int?>("--samples") { Description = "Train on a class-balanced subset of this many images, a multiple of the class count (default: all)." };
+        var testSamples = new Option<int?>("--test-samples") { Description = "Evaluate on a class-balanced subset of this many test images, a multiple of the class count (default: all)." };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
         var wd = new Option<double>("--wd") { Description = "Weight decay (passed to AdamW explicitly; TorchSharp's default is 0).", DefaultValueFactory = _ => 0.05 };
         var optimizer = new Option<string>("--optimizer") { Description = "adamw or sgd (Nesterov momentum 0.9).", DefaultValueFactory = _ => "adamw" };
@@ -94,10 +94,11 @@ static class TrainCommand
                     Resume = parse.GetValue(resume),
                 };
                 if (run.Resume && run.CheckpointPath is null) throw new ArgumentException("--resume needs --checkpoint <file>.");
+                TrainOptionRanges.Check(run);
                 run.Validate();
                 if (parse.GetValue(threads) is { } t)
                 {
-                    if (t < 1) throw new ArgumentException("--threads must be at least 1.");
+                    TrainOptionRanges.CheckThreads(t);
                     torch.set_num_threads(t);
                 }
                 chosen = string.IsNullOrWhiteSpace(run.Device) ? Devices.Default : Devices.Choose(run.Device);
@@ -136,7 +137,7 @@ static class TrainCommand
                     _ => 1,
                 };
             }
-            catch (Exception e) when (e is DataSetException or InvalidDataException or ArgumentException)
+            catch (Exception e) when (e is DataSetException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
             {
                 AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
                 return e is ArgumentException ? 2 : 1;
@@ -152,13 +153,13 @@ static class TrainCommand
     static ImageSet Subset(ImageSet set, int? samples, long seed, string option)
     {
         if (samples is not { } n) return set;
-        int classes = set.ClassNames.Count;
-        if (n < classes || n > set.Count)
+        using (set)
         {
-            set.Dispose();
-            throw new ArgumentException($"{option} {n}: give between {classes} and {set.Count:N0} (a class-balanced subset: {option} / {classes} images per class).");
+            // The message is made while the set is alive (it used to be disposed first, and reading its size then threw).
+            int classes = set.ClassNames.Count;
+            if (TrainOptionRanges.SubsetProblem(option, n, classes, set.ClassCounts().Min()) is { } problem) throw new ArgumentException(problem);
+            return set.Subset(n / classes, seed);
         }
-        using (set) return set.Subset(n / classes, seed);
     }
 
     static TrainResult RunWithProgress(nn.Module<Tensor, Tensor> model, ImageSet train, ImageSet test, TrainConfig config, DataPipeline pipeline, CancellationToken cancel)
