@@ -41,7 +41,8 @@ static class TrainCommand
         var augment = new Option<bool>("--augment") { Description = "Random crop (pad 4) and horizontal flip." };
         var data = new Option<string?>("--data") { Description = $"CIFAR-10 folder (default: ${Cifar10.EnvironmentVariable} or datasets/cache/{Cifar10.FolderName}; downloaded if missing)." };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint here after every epoch." };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --checkpoint." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --checkpoint (refused if --lr, --batch, the model or other settings differ)." };
+        var resumeAnyway = new Option<bool>("--resume-anyway") { Description = "Like --resume, but go on where settings differ from the checkpoint's (printed); not for another model size or optimizer." };
         var seed = new Option<int>("--seed") { Description = "Seed of the initial weights, batch order, augmentation and dropout.", DefaultValueFactory = _ => 0 };
         var device = new Option<string?>("--device") { Description = $"auto, cpu, cuda or cuda:N (default: ${Devices.EnvironmentVariable} or auto)." };
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimizer steps (quick runs)." };
@@ -50,7 +51,7 @@ static class TrainCommand
 
         var command = new Command("train", "Train a model on CIFAR-10 with a live progress bar; print the per-epoch table and top-1…top-5.");
         command.Arguments.Add(config);
-        foreach (var o in new Option[] { epochs, batch, samples, testSamples, lr, wd, optimizer, warmup, schedule, smoothing, clip, augment, data, checkpoint, resume, seed, device, maxSteps, threads, measureData })
+        foreach (var o in new Option[] { epochs, batch, samples, testSamples, lr, wd, optimizer, warmup, schedule, smoothing, clip, augment, data, checkpoint, resume, resumeAnyway, seed, device, maxSteps, threads, measureData })
             command.Options.Add(o);
 
         command.SetAction((parse, cancel) => Task.FromResult(Execute(parse, cancel)));
@@ -91,9 +92,10 @@ static class TrainCommand
                     Device = parse.GetValue(device),
                     MaxSteps = parse.GetValue(maxSteps),
                     CheckpointPath = parse.GetValue(checkpoint) is { } c ? Path.GetFullPath(c) : null,
-                    Resume = parse.GetValue(resume),
+                    Resume = parse.GetValue(resume) || parse.GetValue(resumeAnyway),
+                    ResumeAnyway = parse.GetValue(resumeAnyway),
                 };
-                if (run.Resume && run.CheckpointPath is null) throw new ArgumentException("--resume needs --checkpoint <file>.");
+                if (run.Resume && run.CheckpointPath is null) throw new ArgumentException($"{(run.ResumeAnyway ? "--resume-anyway" : "--resume")} needs --checkpoint <file>.");
                 TrainOptionRanges.Check(run);
                 run.Validate();
                 if (parse.GetValue(threads) is { } t)
@@ -105,7 +107,7 @@ static class TrainCommand
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
-                AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+                CliError.Write(e.Message);
                 return 2;
             }
 
@@ -139,7 +141,7 @@ static class TrainCommand
             }
             catch (Exception e) when (e is DataSetException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
             {
-                AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+                CliError.Write(e.Message);
                 return e is ArgumentException ? 2 : 1;
             }
             finally
@@ -187,6 +189,8 @@ static class TrainCommand
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(s.Config.Name)}[/]: {s.Parameters:N0} parameters on {Markup.Escape(s.Device)}, " +
                                    $"{s.Config.Epochs} epoch{(s.Config.Epochs == 1 ? "" : "s")} × {s.StepsPerEpoch} steps of {s.Config.BatchSize}, {s.Config.Optimizer} lr {s.Config.LearningRate:G3} wd {s.Config.WeightDecay:G3}" +
                                    (s.FirstEpoch > 0 ? $", resuming after epoch {s.FirstEpoch}" : ""));
+            if (s.ResumedDespite.Count > 0)
+                AnsiConsole.MarkupLine($"[yellow]resumed despite other settings than the checkpoint's: {Markup.Escape(string.Join(", ", s.ResumedDespite))}[/]");
             task = context.AddTask("starting", maxValue: Math.Max(s.TotalSteps, 1));
             task.Value = s.FirstStep;
         }

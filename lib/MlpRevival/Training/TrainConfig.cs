@@ -68,15 +68,25 @@ public sealed record TrainConfig
     /// <summary>Stop after this many optimizer steps in all (quick runs); the schedule is planned for the shorter run.</summary>
     public long? MaxSteps { get; init; }
 
-    /// <summary>Write a checkpoint here after every epoch (atomically: temp file + rename).</summary>
+    /// <summary>Write a checkpoint here after every epoch (atomically: temp file + rename; with a SHA-256, see <see cref="Checkpoint"/>). Checked writable before training starts.</summary>
     public string? CheckpointPath { get; init; }
 
     /// <summary>
-    /// Continue from <see cref="CheckpointPath"/> if it exists: same batch size, seed, data size,
-    /// optimizer and model required. Epochs may be raised to extend a run; the schedule is then
-    /// planned for the new length (so only a resume with unchanged settings repeats the uninterrupted run exactly).
+    /// Continue from <see cref="CheckpointPath"/> if it exists. The checkpoint must be intact (length
+    /// and SHA-256 checked first) and its run the same: model size and optimizer always; batch size,
+    /// seed, data size, learning rate and schedule, weight decay, clipping, label smoothing, name and
+    /// data pipeline unless <see cref="ResumeAnyway"/>. Epochs may be raised to extend a run; the
+    /// schedule is then planned for the new length (so only a resume with unchanged settings repeats
+    /// the uninterrupted run exactly).
     /// </summary>
     public bool Resume { get; init; }
+
+    /// <summary>
+    /// With <see cref="Resume"/>: go on even where the settings differ from the checkpoint's (say a
+    /// lower learning rate for the remaining epochs). The differences are reported in
+    /// <see cref="RunStart.ResumedDespite"/>. A model of another size or another optimizer is still refused.
+    /// </summary>
+    public bool ResumeAnyway { get; init; }
 
     /// <summary>Prepare the next batch on a worker thread while the current one trains.</summary>
     public bool Prefetch { get; init; } = true;

@@ -45,6 +45,7 @@ public class DataCommandTests
 
         var install = await CourseProcess.RunAsync(["data", "install", "--from", archive, "--dir", Path.Combine(work, "t")]);
         Assert.True(install.ExitCode == 1, install.ToString());
+        Assert.Single(install.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));                   // one line, however long
         Assert.Contains("data_batch_1.bin has md5", install.Stdout);
         Assert.Contains("official CIFAR-10 checksum", install.Stdout);
         Assert.Contains("Nothing was installed", install.Stdout);

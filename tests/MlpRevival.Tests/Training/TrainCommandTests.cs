@@ -105,4 +105,57 @@ public class TrainCommandTests
         Assert.Equal(2, run.ExitCode);
         Assert.Contains($"--threads 0: give between 1 and {Environment.ProcessorCount} (", run.Stdout);
     }
+
+    /// <summary>
+    /// The lines of a run's output after the data summary printed before the trainer starts (an
+    /// information line that Spectre may wrap at 160 columns; it ends with the pipeline's normalisation, "…])").
+    /// </summary>
+    static List<string> Lines(CourseProcess.Outcome run)
+    {
+        var lines = run.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).ToList();
+        if (lines.Count > 0 && lines[0].StartsWith("data: ", StringComparison.Ordinal))
+            lines.RemoveRange(0, lines.FindIndex(l => l.EndsWith("])", StringComparison.Ordinal)) + 1);
+        return lines;
+    }
+
+    [Fact]
+    public async Task A_resume_with_other_settings_or_a_damaged_checkpoint_is_refused_in_one_line()
+    {
+        var checkpoint = Path.Combine(Data.SyntheticCifar.Temp(), "flatten-mlp.ckpt");
+        string[] common = ["train", "flatten-mlp-32", "--data", Sample, "--samples", "100", "--test-samples", "20", "--threads", "1", "--checkpoint", checkpoint];
+        var first = await CourseProcess.RunAsync([.. common, "--batch", "50", "--epochs", "1"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var bytes = File.ReadAllBytes(checkpoint);
+
+        // Other --lr and --batch: what differs, and how to go on anyway.
+        var other = await CourseProcess.RunAsync([.. common, "--batch", "25", "--lr", "0.01", "--epochs", "2", "--resume"]);
+        Assert.True(other.ExitCode == 2, other.ToString());
+        var line = Assert.Single(Lines(other));
+        Assert.Contains("batch size 50 (now 25)", line);
+        Assert.Contains("learning rate 0.001 (now 0.01)", line);
+        Assert.Contains("--resume-anyway", line);
+        Assert.Equal(bytes, File.ReadAllBytes(checkpoint));
+
+        // Damaged: one flipped bit in the weights. Truncated: the end is missing.
+        var damaged = bytes.ToArray();
+        damaged[bytes.Length / 2] ^= 0x04;
+        File.WriteAllBytes(checkpoint, damaged);
+        var flipped = await CourseProcess.RunAsync([.. common, "--batch", "50", "--epochs", "2", "--resume"]);
+        Assert.True(flipped.ExitCode == 1, flipped.ToString());
+        Assert.Contains("is damaged", Assert.Single(Lines(flipped)));
+        File.WriteAllBytes(checkpoint, bytes[..(bytes.Length - 1000)]);
+        var truncated = await CourseProcess.RunAsync([.. common, "--batch", "50", "--epochs", "2", "--resume"]);
+        Assert.True(truncated.ExitCode == 1, truncated.ToString());
+        Assert.Contains("is truncated", Assert.Single(Lines(truncated)));
+        foreach (var run in new[] { other, flipped, truncated }) Assert.DoesNotContain("   at ", run.Stdout + run.Stderr);
+
+        // Told to go on: it continues from epoch 2 with the new settings and says which differ.
+        File.WriteAllBytes(checkpoint, bytes);
+        var anyway = await CourseProcess.RunAsync([.. common, "--batch", "25", "--lr", "0.01", "--epochs", "2", "--resume-anyway"]);
+        Assert.True(anyway.ExitCode == 0, anyway.ToString());
+        Assert.Contains("resuming at epoch 2", anyway.Stdout);
+        Assert.Contains("despite", anyway.Stdout);
+        Assert.Contains("learning rate 0.001 (now 0.01)", anyway.Stdout);
+        Assert.Contains("Done: 2 epochs", anyway.Stdout);
+    }
 }
