@@ -132,12 +132,12 @@ static class DataCommand
         try { return action(); }
         catch (DataSetException e)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            CliError.Write(e.Message);
             return 1;
         }
         catch (ArgumentException e)
         {
-            AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+            CliError.Write(e.Message);
             return 2;
         }
     }

@@ -29,8 +29,8 @@ static class TrainCommand
         var config = new Argument<string>("config") { Description = $"The model configuration: {string.Join(", ", known)}." };
         var epochs = new Option<int>("--epochs") { Description = "Epochs.", DefaultValueFactory = _ => 10 };
         var batch = new Option<int>("--batch") { Description = "Batch size.", DefaultValueFactory = _ => 128 };
-        var samples = new Option<int?>("--samples") { Description = "Train on a class-balanced subset of this many images (default: all)." };
-        var testSamples = new Option<int?>("--test-samples") { Description = "Evaluate on a class-balanced subset of this many test images (default: all)." };
+        var samples = new Option<int?>("--samples") { Description = "Train on a class-balanced subset of this many images, a multiple of the class count (default: all)." };
+        var testSamples = new Option<int?>("--test-samples") { Description = "Evaluate on a class-balanced subset of this many test images, a multiple of the class count (default: all)." };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
         var wd = new Option<double>("--wd") { Description = "Weight decay (passed to AdamW explicitly; TorchSharp's default is 0).", DefaultValueFactory = _ => 0.05 };
         var optimizer = new Option<string>("--optimizer") { Description = "adamw or sgd (Nesterov momentum 0.9).", DefaultValueFactory = _ => "adamw" };
@@ -41,7 +41,8 @@ static class TrainCommand
         var augment = new Option<bool>("--augment") { Description = "Random crop (pad 4) and horizontal flip." };
         var data = new Option<string?>("--data") { Description = $"CIFAR-10 folder (default: ${Cifar10.EnvironmentVariable} or datasets/cache/{Cifar10.FolderName}; downloaded if missing)." };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint here after every epoch." };
-        var resume = new Option<bool>("--resume") { Description = "Continue the run in --checkpoint." };
+        var resume = new Option<bool>("--resume") { Description = "Continue the run in --checkpoint (refused if --lr, --batch, the model or other settings differ)." };
+        var resumeAnyway = new Option<bool>("--resume-anyway") { Description = "Like --resume, but go on where settings differ from the checkpoint's (printed); not for another model size or optimizer." };
         var seed = new Option<int>("--seed") { Description = "Seed of the initial weights, batch order, augmentation and dropout.", DefaultValueFactory = _ => 0 };
         var device = new Option<string?>("--device") { Description = $"auto, cpu, cuda or cuda:N (default: ${Devices.EnvironmentVariable} or auto)." };
         var maxSteps = new Option<long?>("--max-steps") { Description = "Stop after this many optimizer steps (quick runs)." };
@@ -50,7 +51,7 @@ static class TrainCommand
 
         var command = new Command("train", "Train a model on CIFAR-10 with a live progress bar; print the per-epoch table and top-1…top-5.");
         command.Arguments.Add(config);
-        foreach (var o in new Option[] { epochs, batch, samples, testSamples, lr, wd, optimizer, warmup, schedule, smoothing, clip, augment, data, checkpoint, resume, seed, device, maxSteps, threads, measureData })
+        foreach (var o in new Option[] { epochs, batch, samples, testSamples, lr, wd, optimizer, warmup, schedule, smoothing, clip, augment, data, checkpoint, resume, resumeAnyway, seed, device, maxSteps, threads, measureData })
             command.Options.Add(o);
 
         command.SetAction((parse, cancel) => Task.FromResult(Execute(parse, cancel)));
@@ -91,20 +92,22 @@ static class TrainCommand
                     Device = parse.GetValue(device),
                     MaxSteps = parse.GetValue(maxSteps),
                     CheckpointPath = parse.GetValue(checkpoint) is { } c ? Path.GetFullPath(c) : null,
-                    Resume = parse.GetValue(resume),
+                    Resume = parse.GetValue(resume) || parse.GetValue(resumeAnyway),
+                    ResumeAnyway = parse.GetValue(resumeAnyway),
                 };
-                if (run.Resume && run.CheckpointPath is null) throw new ArgumentException("--resume needs --checkpoint <file>.");
+                if (run.Resume && run.CheckpointPath is null) throw new ArgumentException($"{(run.ResumeAnyway ? "--resume-anyway" : "--resume")} needs --checkpoint <file>.");
+                TrainOptionRanges.Check(run);
                 run.Validate();
                 if (parse.GetValue(threads) is { } t)
                 {
-                    if (t < 1) throw new ArgumentException("--threads must be at least 1.");
+                    TrainOptionRanges.CheckThreads(t);
                     torch.set_num_threads(t);
                 }
                 chosen = string.IsNullOrWhiteSpace(run.Device) ? Devices.Default : Devices.Choose(run.Device);
             }
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
-                AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+                CliError.Write(e.Message);
                 return 2;
             }
 
@@ -136,9 +139,9 @@ static class TrainCommand
                     _ => 1,
                 };
             }
-            catch (Exception e) when (e is DataSetException or InvalidDataException or ArgumentException)
+            catch (Exception e) when (e is DataSetException or InvalidDataException or ArgumentException or IOException or UnauthorizedAccessException)
             {
-                AnsiConsole.MarkupLine($"[red]{Markup.Escape(e.Message)}[/]");
+                CliError.Write(e.Message);
                 return e is ArgumentException ? 2 : 1;
             }
             finally
@@ -152,13 +155,13 @@ static class TrainCommand
     static ImageSet Subset(ImageSet set, int? samples, long seed, string option)
     {
         if (samples is not { } n) return set;
-        int classes = set.ClassNames.Count;
-        if (n < classes || n > set.Count)
+        using (set)
         {
-            set.Dispose();
-            throw new ArgumentException($"{option} {n}: give between {classes} and {set.Count:N0} (a class-balanced subset: {option} / {classes} images per class).");
+            // The message is made while the set is alive (it used to be disposed first, and reading its size then threw).
+            int classes = set.ClassNames.Count;
+            if (TrainOptionRanges.SubsetProblem(option, n, classes, set.ClassCounts().Min()) is { } problem) throw new ArgumentException(problem);
+            return set.Subset(n / classes, seed);
         }
-        using (set) return set.Subset(n / classes, seed);
     }
 
     static TrainResult RunWithProgress(nn.Module<Tensor, Tensor> model, ImageSet train, ImageSet test, TrainConfig config, DataPipeline pipeline, CancellationToken cancel)
@@ -186,6 +189,8 @@ static class TrainCommand
             AnsiConsole.MarkupLine($"[bold]{Markup.Escape(s.Config.Name)}[/]: {s.Parameters:N0} parameters on {Markup.Escape(s.Device)}, " +
                                    $"{s.Config.Epochs} epoch{(s.Config.Epochs == 1 ? "" : "s")} × {s.StepsPerEpoch} steps of {s.Config.BatchSize}, {s.Config.Optimizer} lr {s.Config.LearningRate:G3} wd {s.Config.WeightDecay:G3}" +
                                    (s.FirstEpoch > 0 ? $", resuming after epoch {s.FirstEpoch}" : ""));
+            if (s.ResumedDespite.Count > 0)
+                AnsiConsole.MarkupLine($"[yellow]resumed despite other settings than the checkpoint's: {Markup.Escape(string.Join(", ", s.ResumedDespite))}[/]");
             task = context.AddTask("starting", maxValue: Math.Max(s.TotalSteps, 1));
             task.Value = s.FirstStep;
         }

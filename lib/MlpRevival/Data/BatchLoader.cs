@@ -56,7 +56,7 @@ public sealed class BatchLoader
     public bool DropLast { get; }
     public int Count => set.Count;
 
-    public int BatchesPerEpoch => DropLast ? set.Count / BatchSize : (set.Count + BatchSize - 1) / BatchSize;
+    public int BatchesPerEpoch => (int)(DropLast ? set.Count / BatchSize : ((long)set.Count + BatchSize - 1) / BatchSize);   // long: Count + BatchSize overflows an int
 
     /// <summary>The image order of <paramref name="epoch"/> (identity without shuffle).</summary>
     public long[] Order(int epoch) =>

@@ -203,14 +203,25 @@ public static class Cifar10
                     : $"{path} is {size:N0} bytes, not a whole number of CIFAR-10 records ({RecordSize:N0} bytes each): it is truncated or not a CIFAR-10 binary file.";
                 continue;
             }
+            // A file with an official name and the official size claims to be that official file: only the
+            // official checksum can vouch for it, whatever the folder's MD5SUMS says (an MD5SUMS regenerated
+            // after a byte flipped would otherwise "verify" it). Smaller files (the committed sample, cuts of
+            // it, test data) are checked against the folder's MD5SUMS.
+            var want = Cifar10Manifest.Official.Md5.TryGetValue(name, out var official) && size == OfficialFileBytes ? official : expected;
             string? actual = checkMd5 ? Cifar10Manifest.ComputeMd5(path) : null;
-            var check = actual is null ? FileCheck.NotChecked : actual == expected ? FileCheck.Verified : FileCheck.Mismatch;
+            var check = actual is null ? FileCheck.NotChecked : actual == want ? FileCheck.Verified : FileCheck.Mismatch;
             if (check == FileCheck.Mismatch)
-                problem ??= $"{path} has md5 {actual}, but {manifest.Origin} expects {expected}: the file is corrupt or was changed.";
+                problem ??= want == official && official is not null
+                    ? $"{path} has md5 {actual}, but the official CIFAR-10 checksum of {name} is {official}: the file is corrupt or was changed" +
+                      (expected == official ? "" : expected == actual
+                          ? $" (the {Cifar10Manifest.FileName} beside it matches the changed file, but only the official checksums count for an official file)"
+                          : $" ({manifest.Origin} lists {expected})") +
+                      $". Get the official files again: `course data download --force`, or `course data install --from {ArchiveName}`."
+                    : $"{path} has md5 {actual}, but {manifest.Origin} expects {expected}: the file is corrupt or was changed.";
             long images = isData ? size / RecordSize : 0;
             if (IsTrainFile(name)) train += images;
             if (name == TestFileName) test += images;
-            files.Add(new(name, size, images, expected, actual, check));
+            files.Add(new(name, size, images, want, actual, check));
         }
         foreach (var extra in present.Where(n => IsTrainFile(n) && !manifest.Md5.ContainsKey(n)).Order(StringComparer.Ordinal))
             files.Add(new(extra, new FileInfo(Path.Combine(resolved, extra)).Length, 0, null, null, FileCheck.Unlisted));
@@ -231,8 +242,10 @@ public static class Cifar10
 
     /// <summary>
     /// Installs CIFAR-10 from a local archive (cifar-10-binary.tar.gz, or a .tar) or a folder of the
-    /// binary files, for machines without internet. Verifies every file (against the archive's or the
-    /// folder's MD5SUMS if it has one, the official checksums otherwise) before moving it into place.
+    /// binary files, for machines without internet. Verifies every file before moving it into place: a
+    /// file with an official name and size against the official checksums, always (an MD5SUMS that
+    /// came with it cannot vouch for it); smaller files — a sample cut by <see cref="CutSample"/> — against
+    /// the archive's or folder's MD5SUMS.
     /// </summary>
     public static string Install(string from, string? folder = null, bool force = false)
     {
@@ -253,6 +266,13 @@ public static class Cifar10
         if (!status.Ok) throw new DataSetException($"Cannot cut a sample from {source}: {status.Problem}");
         var target = Path.GetFullPath(outFolder);
         if (target == source) throw new DataSetException("The sample's --out folder must differ from its --from folder.");
+        // A train part of exactly 10,000 images would have an official file's size, and Status checks such a file
+        // against the official checksums only: the cut could never verify. (A full test part is the official
+        // test_batch.bin itself, in its order, and verifies.)
+        if ((long)trainPerClass * ClassNames(source).Count * RecordSize == OfficialFileBytes)
+            throw new DataSetException(
+                $"--train-per-class {trainPerClass} would make a {OfficialFileBytes / RecordSize:N0}-image data_batch_1.bin, the size of an official file, which is always " +
+                $"checked against the official checksums (a sample is not the official file). Use {trainPerClass - 1} or {trainPerClass + 1}.");
 
         using var train = Load(source, Cifar10Split.Train);
         using var test = Load(source, Cifar10Split.Test);

@@ -6,7 +6,9 @@ namespace MlpRevival.Data;
 /// <summary>
 /// Which data files a CIFAR-10 folder should hold and their md5 checksums: the official list, or
 /// the one in a folder's MD5SUMS file (the committed sample has one; so does every folder the
-/// course installs).
+/// course installs). An MD5SUMS decides which files are read and vouches for files that are not
+/// official-sized; a file with an official name and size is always checked against
+/// <see cref="Official"/> (see <see cref="Cifar10.Status"/>).
 /// </summary>
 public sealed record Cifar10Manifest(IReadOnlyDictionary<string, string> Md5, string Origin)
 {

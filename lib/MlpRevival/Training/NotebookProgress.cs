@@ -31,7 +31,8 @@ public sealed class NotebookProgress(double updatesPerSecond = 2) : ITrainingPro
     public void Start(RunStart s)
     {
         start = s;
-        phase = s.FirstEpoch > 0 ? $"resuming at epoch {s.FirstEpoch + 1}" : "starting";
+        phase = (s.FirstEpoch > 0 ? $"resuming at epoch {s.FirstEpoch + 1}" : "starting") +
+                (s.ResumedDespite.Count > 0 ? $" despite {string.Join(", ", s.ResumedDespite)}" : "");
         display = LiveDisplay.TryShow(new HtmlString(Render(null)));
         // No notebook display to update (a script, or a kernel we cannot reach): plain lines instead of nothing.
         if (display is null) fallback = new ConsoleProgress();

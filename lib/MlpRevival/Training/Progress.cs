@@ -1,7 +1,11 @@
 namespace MlpRevival.Training;
 
 /// <summary>What the trainer tells a progress display when a run starts.</summary>
-public sealed record RunStart(TrainConfig Config, string Device, long Parameters, int StepsPerEpoch, long TotalSteps, int FirstEpoch, long FirstStep, int TrainImages, int? TestImages);
+public sealed record RunStart(TrainConfig Config, string Device, long Parameters, int StepsPerEpoch, long TotalSteps, int FirstEpoch, long FirstStep, int TrainImages, int? TestImages)
+{
+    /// <summary>A resumed run's settings that differ from its checkpoint's ("learning rate 0.001 (now 0.01)"), allowed by <see cref="TrainConfig.ResumeAnyway"/>.</summary>
+    public IReadOnlyList<string> ResumedDespite { get; init; } = [];
+}
 
 /// <summary>After each optimizer step: running metrics of the current epoch.</summary>
 public sealed record StepReport(int Epoch, int StepInEpoch, int StepsPerEpoch, long Step, long TotalSteps, double LearningRate,
@@ -45,10 +49,13 @@ public sealed class ConsoleProgress(TextWriter? writer = null, double stepLineSe
     readonly TextWriter output = writer ?? Console.Out;
     double lastLine;
 
-    public void Start(RunStart s) =>
+    public void Start(RunStart s)
+    {
         output.WriteLine($"{s.Config.Name}: {s.Parameters:N0} parameters on {s.Device}, {s.TrainImages:N0} training images, " +
                          $"{s.Config.Epochs} epoch{(s.Config.Epochs == 1 ? "" : "s")} × {s.StepsPerEpoch} steps of {s.Config.BatchSize}" +
                          (s.FirstEpoch > 0 ? $", resuming at epoch {s.FirstEpoch + 1}" : ""));
+        if (s.ResumedDespite.Count > 0) output.WriteLine($"  resumed despite other settings than the checkpoint's: {string.Join(", ", s.ResumedDespite)}");
+    }
 
     public void Step(StepReport s)
     {

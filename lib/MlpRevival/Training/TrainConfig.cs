@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace MlpRevival.Training;
 
 public enum OptimizerKind { AdamW, Sgd }
@@ -66,38 +68,73 @@ public sealed record TrainConfig
     /// <summary>Stop after this many optimizer steps in all (quick runs); the schedule is planned for the shorter run.</summary>
     public long? MaxSteps { get; init; }
 
-    /// <summary>Write a checkpoint here after every epoch (atomically: temp file + rename).</summary>
+    /// <summary>Write a checkpoint here after every epoch (atomically: temp file + rename; with a SHA-256, see <see cref="Checkpoint"/>). Checked writable before training starts.</summary>
     public string? CheckpointPath { get; init; }
 
     /// <summary>
-    /// Continue from <see cref="CheckpointPath"/> if it exists: same batch size, seed, data size,
-    /// optimizer and model required. Epochs may be raised to extend a run; the schedule is then
-    /// planned for the new length (so only a resume with unchanged settings repeats the uninterrupted run exactly).
+    /// Continue from <see cref="CheckpointPath"/> if it exists. The checkpoint must be intact (length
+    /// and SHA-256 checked first) and its run the same: model size and optimizer always; batch size,
+    /// seed, data size, learning rate and schedule, weight decay, clipping, label smoothing, name and
+    /// data pipeline unless <see cref="ResumeAnyway"/>. Epochs may be raised to extend a run; the
+    /// schedule is then planned for the new length (so only a resume with unchanged settings repeats
+    /// the uninterrupted run exactly).
     /// </summary>
     public bool Resume { get; init; }
+
+    /// <summary>
+    /// With <see cref="Resume"/>: go on even where the settings differ from the checkpoint's (say a
+    /// lower learning rate for the remaining epochs). The differences are reported in
+    /// <see cref="RunStart.ResumedDespite"/>. A model of another size or another optimizer is still refused.
+    /// </summary>
+    public bool ResumeAnyway { get; init; }
 
     /// <summary>Prepare the next batch on a worker thread while the current one trains.</summary>
     public bool Prefetch { get; init; } = true;
 
+    /// <summary>
+    /// The largest value the optimizer's scalars may take, two digits of float.MaxValue (3.4E+38):
+    /// TorchSharp hands the learning rate, weight decay and clipping norm to libtorch as 32-bit floats
+    /// and fails with an overflow beyond it.
+    /// </summary>
+    public const double MaxFloat = 3.4e38;
+
+    /// <summary>
+    /// The largest learning rate the optimizer can take without overflowing a 32-bit float: AdamW's
+    /// first step is lr / (1 − β1) (10·lr with the default β1), so 3.4E+37; SGD's step is lr itself, so
+    /// 3.4E+38. (Any rate near these diverges at once; the divergence is then caught and reported.)
+    /// </summary>
+    public double MaxLearningRate => Optimizer == OptimizerKind.AdamW ? TwoDigitsDown(float.MaxValue * (1 - Beta1)) : MaxFloat;
+
+    /// <summary><paramref name="x"/> rounded down to two significant digits, as the decimal a user would type.</summary>
+    static double TwoDigitsDown(double x)
+    {
+        if (!(x > 0) || !double.IsFinite(x)) return 0;
+        int exponent = (int)Math.Floor(Math.Log10(x)) - 1;
+        double digits = Math.Floor(x / Math.Pow(10, exponent));
+        return double.Parse(string.Create(CultureInfo.InvariantCulture, $"{digits}E{exponent}"), CultureInfo.InvariantCulture);
+    }
+
     /// <summary>Throws <see cref="ArgumentException"/> naming the first setting that makes no sense.</summary>
     public void Validate()
     {
-        static void Require(bool ok, string message)
+        static void Require(bool ok, FormattableString message)
         {
-            if (!ok) throw new ArgumentException(message);
+            if (!ok) throw new ArgumentException(FormattableString.Invariant(message));
         }
         Require(Epochs >= 1, $"Epochs must be at least 1 (got {Epochs}).");
         Require(BatchSize >= 1, $"BatchSize must be at least 1 (got {BatchSize}).");
-        Require(double.IsFinite(LearningRate) && LearningRate > 0, $"LearningRate must be a positive number (got {LearningRate}).");
-        Require(double.IsFinite(WeightDecay) && WeightDecay >= 0, $"WeightDecay must be ≥ 0 (got {WeightDecay}).");
+        Require(Beta1 >= 0 && Beta1 < 1 && Beta2 >= 0 && Beta2 < 1, $"Beta1 and Beta2 must be in [0, 1) (got {Beta1}, {Beta2}).");
+        Require(LearningRate > 0 && LearningRate <= MaxLearningRate,
+                $"LearningRate must be above 0 and at most {MaxLearningRate:G2} ({Optimizer}'s step must fit a 32-bit float) (got {LearningRate}).");
+        Require(WeightDecay >= 0 && WeightDecay <= MaxFloat, $"WeightDecay must be between 0 and {MaxFloat:G2} (a 32-bit float) (got {WeightDecay}).");
         Require(MinLearningRate >= 0 && MinLearningRate <= LearningRate, $"MinLearningRate must be between 0 and LearningRate (got {MinLearningRate}).");
         Require(WarmupEpochs >= 0 && WarmupEpochs <= Epochs, $"WarmupEpochs must be between 0 and Epochs (got {WarmupEpochs}).");
         Require(LabelSmoothing >= 0 && LabelSmoothing < 1, $"LabelSmoothing must be in [0, 1) (got {LabelSmoothing}).");
-        Require(ClipGradNorm is null or > 0, $"ClipGradNorm must be positive or null (got {ClipGradNorm}).");
+        Require(ClipGradNorm is null or > 0 and <= MaxFloat, $"ClipGradNorm must be above 0 and at most {MaxFloat:G2} (a 32-bit float), or null (got {ClipGradNorm}).");
         Require(Momentum >= 0 && Momentum < 1, $"Momentum must be in [0, 1) (got {Momentum}).");
-        Require(!(Optimizer == OptimizerKind.Sgd && Nesterov && Momentum == 0), "SGD with Nesterov needs Momentum > 0.");
+        Require(!(Optimizer == OptimizerKind.Sgd && Nesterov && Momentum == 0), $"SGD with Nesterov needs Momentum > 0.");
         Require(EvalBatchSize >= 1, $"EvalBatchSize must be at least 1 (got {EvalBatchSize}).");
         Require(MaxSteps is null or >= 1, $"MaxSteps must be at least 1 or null (got {MaxSteps}).");
-        Require(!Resume || CheckpointPath is not null, "Resume needs a CheckpointPath.");
+        Require(!Resume || CheckpointPath is not null, $"Resume needs a CheckpointPath.");
     }
 }

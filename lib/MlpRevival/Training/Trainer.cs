@@ -24,6 +24,7 @@ public static class Trainer
                                   DataPipeline? pipeline = null, ITrainingProgress? progress = null, CancellationToken cancel = default)
     {
         config.Validate();
+        if (config.CheckpointPath is { } checkpointPath) Checkpoint.CheckWritable(checkpointPath);   // before training, not after the first epoch
         pipeline ??= DataPipeline.For(train);
         progress ??= TrainingProgress.Auto();
         var device = string.IsNullOrWhiteSpace(config.Device) ? Devices.Default : Devices.Choose(config.Device);
@@ -39,10 +40,12 @@ public static class Trainer
         var stepLosses = new List<float>();
         int firstEpoch = 0;
         long step = 0;
+        IReadOnlyList<string> resumedDespite = [];
         if (config.Resume && config.CheckpointPath is { } resumePath && File.Exists(resumePath))
         {
-            var info = Checkpoint.ReadInfo(resumePath);
-            CheckResumable(info, config, train.Count, parameters, resumePath);
+            // Length, checksum and settings are checked before anything is loaded: a refused resume leaves the model as it was.
+            var info = Checkpoint.Verify(resumePath);
+            resumedDespite = CheckResumable(info, config, train.Count, parameters, pipeline.ToString(), resumePath);
             var meta = Checkpoint.Load(resumePath, model, optimizer);
             model.to(device);
             firstEpoch = meta.EpochsDone;
@@ -52,7 +55,8 @@ public static class Trainer
         }
 
         var runClock = Stopwatch.StartNew();
-        progress.Start(new RunStart(config, device.ToString(), parameters, stepsPerEpoch, schedule.TotalSteps, firstEpoch, step, train.Count, test?.Count));
+        progress.Start(new RunStart(config, device.ToString(), parameters, stepsPerEpoch, schedule.TotalSteps, firstEpoch, step, train.Count, test?.Count)
+                       { ResumedDespite = resumedDespite });
         var status = TrainStatus.Completed;
         string? failure = null;
         EvalResult? lastEval = null;
@@ -118,7 +122,8 @@ public static class Trainer
             history.Add(metrics);
             if (config.CheckpointPath is { } path)
                 Checkpoint.Save(path, new Checkpoint(Checkpoint.CurrentVersion, config.Name, epoch + 1, step, config.Seed, config.BatchSize, train.Count,
-                                                     config.Optimizer, parameters, history.ToList(), stepLosses.ToList()), model, optimizer);
+                                                     config.Optimizer, parameters, history.ToList(), stepLosses.ToList())
+                                      { Config = config, Pipeline = pipeline.ToString() }, model, optimizer);
             progress.EpochEnd(metrics, history.ToList());
         }
 
@@ -173,17 +178,58 @@ public static class Trainer
         _ => throw new ArgumentOutOfRangeException(nameof(c), c.Optimizer, "unknown optimizer"),
     };
 
-    static void CheckResumable(Checkpoint info, TrainConfig config, int trainImages, long parameters, string path)
+    /// <summary>
+    /// What differs between the run in a checkpoint and <paramref name="config"/>. A model of another
+    /// size or another optimizer cannot take the saved state: always refused. Other differences (batch
+    /// size, seed, data, learning rate and schedule, weight decay, clipping, label smoothing, name,
+    /// pipeline) are refused unless <see cref="TrainConfig.ResumeAnyway"/>; then they are returned, for
+    /// the progress display to say. Epochs and MaxSteps may change (extending or capping a run).
+    /// </summary>
+    static IReadOnlyList<string> CheckResumable(Checkpoint info, TrainConfig config, int trainImages, long parameters, string pipeline, string path)
     {
-        var mismatches = new List<string>();
-        if (info.BatchSize != config.BatchSize) mismatches.Add($"batch size {info.BatchSize} (now {config.BatchSize})");
-        if (info.Seed != config.Seed) mismatches.Add($"seed {info.Seed} (now {config.Seed})");
-        if (info.TrainImages != trainImages) mismatches.Add($"{info.TrainImages:N0} training images (now {trainImages:N0})");
-        if (info.Optimizer != config.Optimizer) mismatches.Add($"optimizer {info.Optimizer} (now {config.Optimizer})");
-        if (info.Parameters != parameters) mismatches.Add($"a model with {info.Parameters:N0} parameters (now {parameters:N0})");
-        if (mismatches.Count > 0)
+        if (info.Parameters != parameters || info.Optimizer != config.Optimizer)
             throw new ArgumentException(
-                $"Cannot resume from {path}: it was written with {string.Join(", ", mismatches)}. " +
-                "A resumed run must continue the same run: use the same settings, or another checkpoint path to start afresh.");
+                $"Cannot resume from {path}: it holds " +
+                (info.Parameters != parameters ? $"a model with {info.Parameters:N0} parameters (now {parameters:N0})" : $"{info.Optimizer} state (now {config.Optimizer})") +
+                ", which cannot be loaded into this run, even with ResumeAnyway (--resume-anyway). " +
+                $"Use the model and optimizer it was written with{(info.Name != config.Name ? $" ('{info.Name}')" : "")}, or another checkpoint path to start afresh.");
+
+        static string S(double x) => x.ToString("G", CultureInfo.InvariantCulture);
+        var differences = new List<string>();
+        void Compare<T>(string what, T was, T now, Func<T, string> show)
+        {
+            if (!EqualityComparer<T>.Default.Equals(was, now)) differences.Add($"{what} {show(was)} (now {show(now)})");
+        }
+        Compare("name", info.Name, config.Name, n => $"'{n}'");
+        Compare("batch size", info.BatchSize, config.BatchSize, n => n.ToString(CultureInfo.InvariantCulture));
+        Compare("seed", info.Seed, config.Seed, n => n.ToString(CultureInfo.InvariantCulture));
+        if (info.TrainImages != trainImages) differences.Add($"{info.TrainImages:N0} training images (now {trainImages:N0})");
+        if (info.Config is { } was)
+        {
+            Compare("learning rate", was.LearningRate, config.LearningRate, S);
+            Compare("minimum learning rate", was.MinLearningRate, config.MinLearningRate, S);
+            Compare("schedule", was.Schedule, config.Schedule, k => k.ToString().ToLowerInvariant());
+            if (was.WarmupEpochs != config.WarmupEpochs) differences.Add($"warmup {S(was.WarmupEpochs)} epochs (now {S(config.WarmupEpochs)})");
+            Compare("weight decay", was.WeightDecay, config.WeightDecay, S);
+            Compare("label smoothing", was.LabelSmoothing, config.LabelSmoothing, S);
+            Compare("gradient clipping", was.ClipGradNorm, config.ClipGradNorm, c => c is { } v ? S(v) : "none");
+            if (config.Optimizer == OptimizerKind.AdamW)
+            {
+                Compare("beta1", was.Beta1, config.Beta1, S);
+                Compare("beta2", was.Beta2, config.Beta2, S);
+                Compare("epsilon", was.Epsilon, config.Epsilon, S);
+            }
+            else
+            {
+                Compare("momentum", was.Momentum, config.Momentum, S);
+                Compare("Nesterov", was.Nesterov, config.Nesterov, b => b ? "on" : "off");
+            }
+        }
+        if (info.Pipeline is { } p) Compare("pipeline", p, pipeline, x => $"'{x}'");
+        if (differences.Count > 0 && !config.ResumeAnyway)
+            throw new ArgumentException(
+                $"Cannot resume from {path}: it was written with {string.Join(", ", differences)}. " +
+                "Use the same settings, or go on with the new ones with ResumeAnyway (--resume-anyway), or start afresh with another checkpoint path.");
+        return differences;
     }
 }

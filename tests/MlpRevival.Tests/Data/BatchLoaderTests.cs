@@ -91,4 +91,18 @@ public class BatchLoaderTests
         long after = DisposeScopeManager.Statistics.TensorStatistics.ThreadTotalLiveCount;
         Assert.True(after - before <= 2, $"{after - before} tensors more alive after 20 early stops");
     }
+
+    [Fact]
+    public void A_batch_larger_than_the_set_is_the_whole_set_up_to_the_largest_batch_size()
+    {
+        using var set = Numbered(30);
+        foreach (var size in new[] { 31, 1 << 20, int.MaxValue - 10, int.MaxValue })
+        {
+            var loader = new BatchLoader(set, size, [], shuffle: true, seed: 2, prefetch: false);
+            Assert.Equal(1, loader.BatchesPerEpoch);
+            var batches = loader.Epoch(0).ToList();
+            Assert.Equal(30, Assert.Single(batches).Count);
+            batches[0].Dispose();
+        }
+    }
 }

@@ -54,6 +54,47 @@ public class Cifar10InstallTests
         Assert.Contains("the official file is 30,730,000 bytes", e.Message);
     }
 
+    /// <summary>
+    /// A file the size of an official one (10,000 records) whose bytes are not the official ones, with an
+    /// MD5SUMS regenerated from it — what a flipped byte in the real data_batch_1.bin plus a fresh
+    /// `md5sum *.bin > MD5SUMS` gives. The official checksums win over the MD5SUMS that came with it.
+    /// </summary>
+    static string ChangedOfficialFile(string work)
+    {
+        var source = Folder(work, trainFiles: 1, name: "source");
+        File.WriteAllBytes(Path.Combine(source, "data_batch_1.bin"), Records(Balanced(1000), seed: 1));
+        WriteMd5Sums(source);
+        return source;
+    }
+
+    [Fact]
+    public void A_changed_official_file_with_a_regenerated_md5sums_installs_nothing()
+    {
+        var work = Temp();
+        var source = ChangedOfficialFile(work);
+        var archive = Archive(source, Path.Combine(work, "cifar.tar.gz"));
+        var official = Cifar10Manifest.Official.Md5["data_batch_1.bin"];
+
+        foreach (var from in new[] { archive, source })
+        {
+            var target = Path.Combine(work, "installed", Cifar10.FolderName);
+            var e = Assert.Throws<DataSetException>(() => Cifar10.Install(from, target));
+            Assert.Contains($"data_batch_1.bin has md5 {Md5(Path.Combine(source, "data_batch_1.bin"))}", e.Message);
+            Assert.Contains($"the official CIFAR-10 checksum of data_batch_1.bin is {official}", e.Message);
+            Assert.Contains("Nothing was installed", e.Message);
+            Assert.Contains("course data download", e.Message);
+            Assert.False(Directory.Exists(target));
+            Assert.Empty(Leftovers(Path.GetDirectoryName(target)!));
+        }
+
+        // The same folder, checked where it lies (a cache someone "repaired" by regenerating MD5SUMS).
+        var status = Cifar10.Status(source);
+        Assert.False(status.Ok);
+        var file = status.Files.Single(f => f.Name == "data_batch_1.bin");
+        Assert.Equal(FileCheck.Mismatch, file.Check);
+        Assert.Equal(official, file.ExpectedMd5);
+    }
+
     [Fact]
     public void A_truncated_archive_is_reported_as_such()
     {

@@ -214,4 +214,16 @@ public class Cifar10ReaderTests
         Assert.All(cut, r => Assert.Contains(Convert.ToHexString(r), source));
         Assert.Empty(Leftovers(parent));
     }
+
+    [Fact]
+    public void A_sample_whose_train_file_would_have_an_official_files_size_is_refused_before_cutting()
+    {
+        // 1,000 per class makes a 10,000-record data_batch_1.bin: the size of an official file, which is
+        // always checked against the official checksums, so the cut could never verify.
+        var target = Path.Combine(Temp(), "s");
+        var e = Assert.Throws<DataSetException>(() => Cifar10.CutSample(SampleFolder, target, 1000, 10, seed: 0));
+        Assert.Contains("--train-per-class 1000", e.Message);
+        Assert.Contains("official", e.Message);
+        Assert.False(Directory.Exists(target));
+    }
 }

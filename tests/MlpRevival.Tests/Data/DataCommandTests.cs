@@ -30,4 +30,26 @@ public class DataCommandTests
         Assert.Equal(1, missing.ExitCode);
         Assert.Contains("no such file or folder", missing.Stdout);
     }
+
+    [Fact]
+    public async Task Install_names_the_file_that_fails_the_official_checksums_and_what_to_do()
+    {
+        var work = SyntheticCifar.Temp();
+        var source = Path.Combine(work, "source");
+        Directory.CreateDirectory(source);
+        // Official name and size, other bytes, and an MD5SUMS made from them: it must not vouch for the file.
+        File.WriteAllBytes(Path.Combine(source, "data_batch_1.bin"), SyntheticCifar.Records(SyntheticCifar.Balanced(1000), seed: 3));
+        File.WriteAllBytes(Path.Combine(source, "test_batch.bin"), SyntheticCifar.Records(SyntheticCifar.Balanced(2), seed: 4));
+        SyntheticCifar.WriteMd5Sums(source);
+        var archive = SyntheticCifar.Archive(source, Path.Combine(work, "cifar-10-binary.tar.gz"));
+
+        var install = await CourseProcess.RunAsync(["data", "install", "--from", archive, "--dir", Path.Combine(work, "t")]);
+        Assert.True(install.ExitCode == 1, install.ToString());
+        Assert.Single(install.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));                   // one line, however long
+        Assert.Contains("data_batch_1.bin has md5", install.Stdout);
+        Assert.Contains("official CIFAR-10 checksum", install.Stdout);
+        Assert.Contains("Nothing was installed", install.Stdout);
+        Assert.DoesNotContain("   at ", install.Stdout + install.Stderr);
+        Assert.False(Directory.Exists(Path.Combine(work, "t")));
+    }
 }

@@ -166,8 +166,28 @@ public class TrainerTests
         using var train = Squares(5, seed: 1);
         using var model = MakeMlp(0);
         var e = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, train, null, Quick with { LearningRate = -1 }, progress: SilentProgress.Instance));
-        Assert.Contains("LearningRate must be a positive number", e.Message);
+        Assert.Contains("LearningRate must be above 0", e.Message);
         Assert.Throws<ArgumentException>(() => Trainer.Fit(model, train, null, Quick with { Resume = true }, progress: SilentProgress.Instance));
+    }
+
+    [Fact]
+    public void Numbers_the_optimizer_cannot_hold_in_32_bit_floats_are_refused_before_training()
+    {
+        using var train = Squares(5, seed: 1);
+        using var model = MakeMlp(0);
+        // AdamW's first step is lr / (1 − β1): 10·lr must fit a float (3.4E+38); SGD's is lr itself.
+        var adam = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, train, null, Quick with { LearningRate = 1e300 }, progress: SilentProgress.Instance));
+        Assert.Contains("LearningRate must be above 0 and at most 3.4E+37", adam.Message);
+        Assert.Equal(3.4e37, (Quick with { Optimizer = OptimizerKind.AdamW }).MaxLearningRate, 1e22);
+        Assert.Equal(3.4e38, (Quick with { Optimizer = OptimizerKind.Sgd }).MaxLearningRate, 1e23);
+        var sgd = Assert.Throws<ArgumentException>(() => Trainer.Fit(model, train, null,
+            Quick with { Optimizer = OptimizerKind.Sgd, LearningRate = 1e39 }, progress: SilentProgress.Instance));
+        Assert.Contains("at most 3.4E+38", sgd.Message);
+        Assert.Throws<ArgumentException>(() => Trainer.Fit(model, train, null, Quick with { WeightDecay = 1e39 }, progress: SilentProgress.Instance));
+        Assert.Throws<ArgumentException>(() => Trainer.Fit(model, train, null, Quick with { ClipGradNorm = 1e39 }, progress: SilentProgress.Instance));
+        // The largest allowed rate trains (one step) instead of crashing inside TorchSharp.
+        var edge = Trainer.Fit(model, train, null, Quick with { LearningRate = (Quick with { }).MaxLearningRate, Epochs = 1, MaxSteps = 1 }, progress: SilentProgress.Instance);
+        Assert.Equal(1, edge.Steps);
     }
 
     /// <summary>Cancels the run once <paramref name="epochs"/> epochs have ended (as a notebook interrupt would).</summary>
