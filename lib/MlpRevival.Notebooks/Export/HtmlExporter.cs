@@ -3,7 +3,6 @@ using System.Net;
 using System.Text;
 using System.Text.Json.Nodes;
 using Markdig;
-using MlpRevival.Notebook;
 using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
 
@@ -51,7 +50,7 @@ public static class HtmlExporter
             foreach (var output in cell.Outputs.OfType<JsonObject>())
             {
                 var html = Output(output);
-                hasCharts |= html.Contains(ChartHtml.CssClass, StringComparison.Ordinal);
+                hasCharts |= html.Contains(PlotlyJs.ChartMarker, StringComparison.Ordinal);
                 body.Append(html);
             }
             body.Append("</div></section>\n");
@@ -63,8 +62,8 @@ public static class HtmlExporter
         page.Append($"<title>{WebUtility.HtmlEncode(title)}</title>\n<style>{Css}</style>\n");
         if (hasCharts)
             page.Append("<script type=\"text/javascript\">/* plotly.js ")
-                .Append(ChartHtml.PlotlyJsVersion).Append(", embedded from Plotly.NET */\n")
-                .Append(ChartHtml.EmbeddedPlotlyJs().Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase))
+                .Append(PlotlyJs.Version).Append(", embedded from Plotly.NET */\n")
+                .Append(PlotlyJs.Script().Replace("</script", "<\\/script", StringComparison.OrdinalIgnoreCase))
                 .Append("\n</script>\n");
         page.Append("</head>\n<body>\n<main>\n").Append(body).Append("</main>\n</body>\n</html>\n");
         return page.ToString();

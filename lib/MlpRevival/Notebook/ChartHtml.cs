@@ -1,4 +1,3 @@
-using System.Text;
 using Newtonsoft.Json;
 using Plotly.NET;
 
@@ -22,17 +21,6 @@ public static class ChartHtml
     public static string PlotlyJsVersion => Globals.PLOTLYJS_VERSION;
 
     public static string CdnUrl => $"https://cdn.plot.ly/plotly-{PlotlyJsVersion}.min.js";
-
-    /// <summary>plotly.js as Plotly.NET embeds it, for pages that must work with no network.</summary>
-    public static string EmbeddedPlotlyJs()
-    {
-        var assembly = typeof(GenericChart).Assembly;
-        var name = assembly.GetManifestResourceNames()
-            .Single(n => n.StartsWith("Plotly.NET.plotly-", StringComparison.Ordinal) && n.EndsWith(".min.js", StringComparison.Ordinal));
-        using var stream = assembly.GetManifestResourceStream(name)!;
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return reader.ReadToEnd();
-    }
 
     public static string Render(GenericChart chart)
     {

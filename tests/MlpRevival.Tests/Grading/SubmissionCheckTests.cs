@@ -8,7 +8,7 @@ namespace MlpRevival.Tests.Grading;
 /// </summary>
 public class SubmissionCheckTests
 {
-    const string Setup = "#r \"../lib/MlpRevival/bin/Debug/net10.0/MlpRevival.dll\"\nusing MlpRevival;\nusing TorchSharp;";
+    const string Setup = "#r \"../lib/MlpRevival/bin/net10.0/MlpRevival.dll\"\nusing MlpRevival;\nusing TorchSharp;";
 
     static IReadOnlyList<Reach> Check(string solution, string before = Setup) =>
         SubmissionCheck.Reaching([(before, null), (solution, "sol")]);

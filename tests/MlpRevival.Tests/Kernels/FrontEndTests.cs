@@ -126,6 +126,39 @@ public class FrontEndTests
         Assert.Empty(before.Except(after));
     }
 
+    [Fact]
+    public async Task The_library_is_built_to_one_folder_for_every_configuration_the_one_the_notebooks_reference()
+    {
+        // A Release-only build must be what the notebooks load: the output folder has no configuration in it.
+        var project = Repo.Path_("lib", "MlpRevival", "MlpRevival.csproj");
+        var folders = new List<string>();
+        foreach (var configuration in new[] { "Debug", "Release" })
+        {
+            var (code, output) = await DotnetHost.RunAsync(["msbuild", project, "-getProperty:TargetPath", $"-p:Configuration={configuration}"],
+                Repo.Root, TimeSpan.FromMinutes(2));
+            Assert.True(code == 0, output);
+            folders.Add(Path.GetFullPath(output.Trim()));
+        }
+        Assert.Equal(folders[0], folders[1]);
+        Assert.Equal(Path.GetFullPath(Repo.LibraryAssembly), folders[0]);
+        var reference = Notebooks.CourseNotebookTests.LibraryReference;            // what every notebook's first cell says
+        var relative = reference[(reference.IndexOf('"') + 1)..reference.LastIndexOf('"')];
+        Assert.Equal(folders[0], Path.GetFullPath(Path.Combine(Repo.Path_("notebooks"), relative)));
+    }
+
+    [Fact]
+    public async Task MLP_REVIVAL_DATA_reaches_a_notebook_run_with_its_default_data_folder()
+    {
+        var sample = Repo.Path_("datasets", "cifar-10-sample");
+        var outDir = TestNotebooks.TempFolder();
+        var run = await CourseProcess.RunAsync(["run", Repo.Path_("notebooks", "00-setup.ipynb"), "--out", outDir],
+            limit: TimeSpan.FromMinutes(10), environment: new Dictionary<string, string> { ["MLP_REVIVAL_DATA"] = sample });
+        Assert.True(run.ExitCode == 0, run.ToString());
+        var executed = await File.ReadAllTextAsync(Path.Combine(outDir, "00-setup.ipynb"));
+        Assert.Contains($"{sample}: 2,000 train + 1,000 test images", executed);
+        Assert.DoesNotContain("injected-parameters", executed);                  // the notebook's own default, not a --param
+    }
+
     static HashSet<string> Snapshot(IEnumerable<string> folders) =>
         folders.SelectMany(f => Directory.EnumerateFileSystemEntries(f, "*", SearchOption.AllDirectories))
             .Select(p => File.Exists(p) ? $"{p} {new FileInfo(p).Length} {File.GetLastWriteTimeUtc(p):O}" : p)

@@ -42,4 +42,13 @@ public class ChartHtmlTests
         Assert.Null(trace["textfont"]!["color"]);            // plotly.js picks black or white for each cell
         Assert.Null(figure["layout"]!["annotations"]);
     }
+
+    [Fact]
+    public void The_exporter_recognises_the_fragments_the_library_writes()
+    {
+        // The exporter does not reference the course library: it looks for this class by name.
+        Assert.Equal(ChartHtml.CssClass, MlpRevival.Notebooks.Export.PlotlyJs.ChartMarker);
+        Assert.Contains($"class=\"{MlpRevival.Notebooks.Export.PlotlyJs.ChartMarker}\"", ChartHtml.Render(Charts.Bars(["a"], [1], "t", "x", "y")));
+        Assert.Equal(ChartHtml.PlotlyJsVersion, MlpRevival.Notebooks.Export.PlotlyJs.Version);
+    }
 }

@@ -16,7 +16,7 @@ namespace MlpRevival.Tests.Notebooks;
 public class CourseNotebookTests
 {
     /// <summary>How every notebook's first code cell references the course library.</summary>
-    public const string LibraryReference = "#r \"../lib/MlpRevival/bin/Debug/net10.0/MlpRevival.dll\"";
+    public const string LibraryReference = "#r \"../lib/MlpRevival/bin/net10.0/MlpRevival.dll\"";
 
     public static TheoryData<string> Notebooks()
     {

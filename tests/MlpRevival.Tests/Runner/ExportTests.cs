@@ -34,8 +34,8 @@ public class ExportTests
         var (nb, result) = await RunAsync([Code(TwoCharts)]);
         Assert.True(result.Succeeded, result.Describe());
         var html = HtmlExporter.Export(nb, result);
-        Assert.Equal(2, Regex.Matches(html, $"class=\"{ChartHtml.CssClass}\"").Count);
-        var library = ChartHtml.EmbeddedPlotlyJs();
+        Assert.Equal(2, Regex.Matches(html, $"class=\"{PlotlyJs.ChartMarker}\"").Count);
+        var library = PlotlyJs.Script();
         Assert.True(library.Length > 1_000_000);
         Assert.Single(Regex.Matches(html, Regex.Escape(library[..200])));
         Assert.DoesNotContain("cdn.plot.ly/plotly", html[..html.IndexOf("</head>", StringComparison.Ordinal)]);
