@@ -27,10 +27,10 @@ public sealed record WorkerRun(IReadOnlyDictionary<string, CellResult> Results, 
 /// grader sends it — so the code of a cell the submission has not reached (hidden tests included)
 /// is not in the kernel yet — and enforces the limits:
 /// <list type="bullet">
-/// <item>a cell that runs past the cell time ends the kernel (the C# kernel cannot stop running
-/// code; left running it would hold up every later cell and keep a core busy). The grader then
-/// starts a fresh kernel, replays the cells that had succeeded before it, and goes on with the
-/// next cell, so later exercises are still graded;</item>
+/// <item>a cell that runs past the cell time ends the kernel and every process it started (the C#
+/// kernel cannot stop running code; left running it would hold up every later cell and keep a
+/// core busy). The grader then starts a fresh kernel, replays the cells that had run before it,
+/// and goes on with the next cell, so later exercises are still graded;</item>
 /// <item>the wall time of the whole submission;</item>
 /// <item>memory: the managed heap is capped in the kernel, and the grader ends the kernel's process
 /// tree when its resident memory passes the limit.</item>
@@ -45,7 +45,7 @@ public static class SubmissionRunner
         var clock = Stopwatch.StartNew();
         var wallDeadline = DateTime.UtcNow + limits.WallTime;
         var results = new Dictionary<string, CellResult>();
-        var succeeded = new List<NotebookCell>();
+        var finished = new List<NotebookCell>();   // ran to the end, succeeded or threw: what a fresh kernel replays
         string? stopped = null, stderr = "";
         var cells = Numbered(graded);
         KernelConnection? kernel = null;
@@ -77,12 +77,12 @@ public static class SubmissionRunner
                     break;
                 }
                 results[cell.Id] = Result(copy, failure, forgeries);
-                if (failure is null) succeeded.Add(cell);
-                else if (failure.Kind == FailureKind.Timeout)
+                if (failure?.Kind != FailureKind.Timeout) finished.Add(cell);
+                else
                 {
                     memory!.Dispose();
                     await kernel!.DisposeAsync();
-                    (kernel, memory, stopped) = await StartAsync(kernelCommand, limits, wallDeadline, succeeded);
+                    (kernel, memory, stopped) = await StartAsync(kernelCommand, limits, wallDeadline, finished);
                 }
             }
         }
@@ -98,7 +98,9 @@ public static class SubmissionRunner
         return new WorkerRun(results, stopped, clock.Elapsed, stderr);
     }
 
-    // A kernel, with the cells that had succeeded replayed into it (their outputs are not kept).
+    // A kernel, with the cells that had run replayed into it (their outputs are not kept). A cell that
+    // threw keeps its declarations in the kernel, so it is replayed too, and may throw again; only a
+    // replay that cannot finish (a timeout, the kernel ending) stops the submission.
     static async Task<(KernelConnection?, MemoryWatch?, string?)> StartAsync(
         Func<ProcessStartInfo> command, GradingLimits limits, DateTime wallDeadline, IReadOnlyList<NotebookCell> replay)
     {
@@ -111,8 +113,8 @@ public static class SubmissionRunner
             var left = wallDeadline - DateTime.UtcNow;
             if (left <= TimeSpan.Zero) return (kernel, memory, "it ran past the wall-time limit while the grader replayed cells after a timeout");
             var run = await kernel.SubmitAsync(cell.Source, NotebookRunner.KernelNameOf(cell), new CellOutputs(), Min(limits.CellTimeout, left));
-            if (!run.Succeeded)
-                return (kernel, memory, $"after a cell timed out, replaying cell id {cell.Id} in a fresh kernel failed: {FirstLine(run.Message)}");
+            if (run.Status is CellStatus.TimedOut or CellStatus.KernelEnded)
+                return (kernel, memory, $"after a cell timed out, replaying cell id {cell.Id} in a fresh kernel did not finish: {FirstLine(run.Message)}");
         }
         return (kernel, memory, null);
     }

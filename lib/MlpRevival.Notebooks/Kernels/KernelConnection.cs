@@ -48,6 +48,8 @@ public sealed class KernelConnection : IAsyncDisposable
     readonly StringBuilder stderr = new();
     Pending? current;
     Task reader = Task.CompletedTask, errors = Task.CompletedTask;
+    IReadOnlyList<ProcessTree.Member> members = [];
+    string? sandboxNamespace;
 
     // The kernel does not end when its stdin closes: kernels still running when this process
     // ends (Ctrl+C, SIGTERM, an unhandled exception) are ended with it, not left behind.
@@ -90,8 +92,22 @@ public sealed class KernelConnection : IAsyncDisposable
         var connection = new KernelConnection(process);
         connection.reader = Task.Run(() => connection.ReadAsync(process.StandardOutput.BaseStream));
         connection.errors = Task.Run(connection.ReadErrorsAsync);
+        // The end of the process, not only of its output: a child the kernel started may hold the
+        // protocol pipe open long after the kernel itself is gone.
+        _ = process.WaitForExitAsync().ContinueWith(_ => connection.ended.TrySetResult(), TaskScheduler.Default);
         var first = await Task.WhenAny(connection.ready.Task, connection.ended.Task, Task.Delay(readyLimit));
-        if (first == connection.ready.Task) return connection;
+        if (first == connection.ready.Task)
+        {
+            if (OperatingSystem.IsLinux())
+            {
+                connection.members = ProcessTree.Snapshot(process.Id);
+                // A kernel in a PID namespace of its own (the grader's sandbox): everything in it goes when the kernel goes.
+                var own = ProcessTree.Namespace(Environment.ProcessId);
+                connection.sandboxNamespace = connection.members.Select(m => ProcessTree.Namespace(m.Pid))
+                    .FirstOrDefault(ns => ns is not null && ns != own);
+            }
+            return connection;
+        }
 
         var why = first == connection.ended.Task
             ? $"the kernel process ended (exit code {connection.ExitCode()}) before it was ready"
@@ -126,13 +142,17 @@ public sealed class KernelConnection : IAsyncDisposable
             }
 
             var finished = await Task.WhenAny(pending.Done.Task, ended.Task, Task.Delay(timeout));
-            if (finished == pending.Done.Task)
+            if (finished == ended.Task) await Task.WhenAny(pending.Done.Task, Task.Delay(1000));   // its last lines, if any
+            if (pending.Done.Task.IsCompleted)
             {
                 var (status, message) = await pending.Done.Task;
                 return new CellRun(status, message, clock.Elapsed, pending.Forgeries);
             }
             if (finished == ended.Task)
+            {
+                Kill();   // what the kernel started goes with it
                 return new CellRun(CellStatus.KernelEnded, EndedMessage(), clock.Elapsed, pending.Forgeries);
+            }
 
             Kill();
             return new CellRun(CellStatus.TimedOut, $"Timed out after {Seconds(timeout)}: the cell was still running.", clock.Elapsed, pending.Forgeries);
@@ -146,9 +166,8 @@ public sealed class KernelConnection : IAsyncDisposable
     /// <summary>Ends the kernel process and everything it started.</summary>
     public void Kill()
     {
-        try { if (process.HasExited) return; }
-        catch (InvalidOperationException) { return; }
-        ProcessTree.Kill(process);
+        ProcessTree.Kill(process, members);
+        if (sandboxNamespace is not null) ProcessTree.KillNamespace(sandboxNamespace);
     }
 
     public async ValueTask DisposeAsync()

@@ -16,24 +16,88 @@ public static class ProcessTree
 {
     const int SigKill = 9, SigStop = 19;
 
-    public static void Kill(Process root)
+    /// <summary>A process as it was when it was seen: its id and start time (so a reused id is not mistaken for it).</summary>
+    public readonly record struct Member(int Pid, long StartTime);
+
+    /// <summary>The processes of a tree now, to find them again after their parent has gone.</summary>
+    public static IReadOnlyList<Member> Snapshot(int root) =>
+        Tree(root).Select(p => new Member(p, StartTime(p))).Where(m => m.StartTime > 0).ToList();
+
+    public static void Kill(Process root, IEnumerable<Member>? known = null)
     {
         if (!OperatingSystem.IsLinux())
         {
             try { root.Kill(entireProcessTree: true); } catch (InvalidOperationException) { } catch (System.ComponentModel.Win32Exception) { }
             return;
         }
-        int pid;
-        try { pid = root.Id; } catch (InvalidOperationException) { return; }
+        // The roots: the process, if it still runs, and every process seen in its tree before that
+        // is still the same process. A sandbox's outer bubblewrap exits with the kernel while the
+        // PID-namespace init it forked lives on (reparented) with whatever the kernel started.
+        var roots = new List<int>();
+        try { if (!root.HasExited) roots.Add(root.Id); } catch (InvalidOperationException) { }
+        roots.AddRange((known ?? []).Where(m => StartTime(m.Pid) == m.StartTime).Select(m => m.Pid));
         var stopped = new HashSet<int>();
         for (int pass = 0; pass < 5; pass++)
         {
-            var tree = Tree(pid);
-            var fresh = tree.Where(stopped.Add).ToList();
+            var fresh = roots.SelectMany(Tree).Where(stopped.Add).ToList();
             if (fresh.Count == 0) break;
             foreach (var p in fresh) _ = Signal(p, SigStop);
         }
-        foreach (var p in Tree(pid).Concat(stopped).Distinct()) _ = Signal(p, SigKill);
+        foreach (var p in roots.SelectMany(Tree).Concat(stopped).Distinct()) _ = Signal(p, SigKill);
+    }
+
+    /// <summary>The PID namespace of a process (the target of /proc/PID/ns/pid), or null.</summary>
+    public static string? Namespace(int pid)
+    {
+        try { return new FileInfo($"/proc/{pid}/ns/pid").LinkTarget; }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>
+    /// Kills every process in a PID namespace other than this process's own — all a sandbox holds,
+    /// however its processes were reparented or detached (setsid, double fork).
+    /// </summary>
+    public static void KillNamespace(string pidNamespace)
+    {
+        if (!OperatingSystem.IsLinux() || pidNamespace == Namespace(Environment.ProcessId)) return;
+        // Until nothing in it is alive (a process being created while we look is caught next time).
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(5);
+        while (DateTime.UtcNow < deadline)
+        {
+            var alive = Living(pidNamespace);
+            if (alive.Count == 0) return;
+            foreach (var pid in alive) _ = Signal(pid, SigKill);
+            Thread.Sleep(20);
+        }
+    }
+
+    /// <summary>The processes of a PID namespace that are alive (not zombies awaiting their parent).</summary>
+    public static IReadOnlyList<int> Living(string pidNamespace) =>
+        Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), NumberStyles.None, CultureInfo.InvariantCulture, out var pid) ? pid : 0)
+            .Where(pid => pid > 0 && Namespace(pid) == pidNamespace && State(pid) is not ('Z' or 'X' or '?'))
+            .ToList();
+
+    static char State(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[stat.LastIndexOf(')') + 2];
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or IndexOutOfRangeException) { return '?'; }
+    }
+
+    /// <summary>A process's start time in clock ticks since boot (field 22 of /proc/PID/stat), 0 if it is gone.</summary>
+    public static long StartTime(int pid)
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{pid}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+            return long.Parse(fields[19], CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException) { return 0; }
     }
 
     /// <summary>The process and its descendants, from /proc (parent ids read from each /proc/PID/stat).</summary>
