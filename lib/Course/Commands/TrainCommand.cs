@@ -32,7 +32,8 @@ static class TrainCommand
         var samples = new Option<int?>("--samples") { Description = "Train on a class-balanced subset of this many images, a multiple of the class count (default: all)." };
         var testSamples = new Option<int?>("--test-samples") { Description = "Evaluate on a class-balanced subset of this many test images, a multiple of the class count (default: all)." };
         var lr = new Option<double>("--lr") { Description = "Peak learning rate.", DefaultValueFactory = _ => 1e-3 };
-        var wd = new Option<double>("--wd") { Description = "Weight decay (passed to AdamW explicitly; TorchSharp's default is 0).", DefaultValueFactory = _ => 0.05 };
+        var wd = new Option<double>("--wd") { Description = "Weight decay (passed to AdamW explicitly; TorchSharp's default is 0), on weight matrices only, as timm.", DefaultValueFactory = _ => 0.05 };
+        var decayAll = new Option<bool>("--decay-all") { Description = "Weight decay on every parameter, biases, norms and embeddings too (a bare torch.optim.AdamW(model.parameters()), the seed's code)." };
         var optimizer = new Option<string>("--optimizer") { Description = "adamw or sgd (Nesterov momentum 0.9).", DefaultValueFactory = _ => "adamw" };
         var warmup = new Option<double>("--warmup") { Description = "Warmup epochs (linear), then cosine decay.", DefaultValueFactory = _ => 0 };
         var schedule = new Option<string>("--schedule") { Description = "cosine or constant.", DefaultValueFactory = _ => "cosine" };
@@ -51,7 +52,7 @@ static class TrainCommand
 
         var command = new Command("train", "Train a model on CIFAR-10 with a live progress bar; print the per-epoch table and top-1…top-5.");
         command.Arguments.Add(config);
-        foreach (var o in new Option[] { epochs, batch, samples, testSamples, lr, wd, optimizer, warmup, schedule, smoothing, clip, augment, data, checkpoint, resume, resumeAnyway, seed, device, maxSteps, threads, measureData })
+        foreach (var o in new Option[] { epochs, batch, samples, testSamples, lr, wd, decayAll, optimizer, warmup, schedule, smoothing, clip, augment, data, checkpoint, resume, resumeAnyway, seed, device, maxSteps, threads, measureData })
             command.Options.Add(o);
 
         command.SetAction((parse, cancel) => Task.FromResult(Execute(parse, cancel)));
@@ -73,6 +74,7 @@ static class TrainCommand
                     BatchSize = parse.GetValue(batch),
                     LearningRate = parse.GetValue(lr),
                     WeightDecay = parse.GetValue(wd),
+                    DecayAllParameters = parse.GetValue(decayAll),
                     Optimizer = parse.GetValue(optimizer)!.ToLowerInvariant() switch
                     {
                         "adamw" => OptimizerKind.AdamW,

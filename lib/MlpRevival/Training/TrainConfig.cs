@@ -31,6 +31,15 @@ public sealed record TrainConfig
     /// <summary>Decoupled weight decay for AdamW, L2 penalty for SGD. Always passed explicitly.</summary>
     public double WeightDecay { get; init; } = 0.05;
 
+    /// <summary>
+    /// False (the default, timm's recipe): weight decay applies to weight matrices and kernels only —
+    /// not to biases, norm scales, gMLP's gate bias b = 1 or any other 1-D parameter, nor to
+    /// position embeddings and the CLS token (timm's <c>param_groups_weight_decay</c> with the
+    /// models' <c>no_weight_decay</c> names). True: to every parameter, as a bare
+    /// <c>torch.optim.AdamW(model.parameters())</c> does — the seed article's code.
+    /// </summary>
+    public bool DecayAllParameters { get; init; }
+
     public double Beta1 { get; init; } = 0.9;
     public double Beta2 { get; init; } = 0.999;
     public double Epsilon { get; init; } = 1e-8;

@@ -170,13 +170,42 @@ public static class Trainer
         return new EvalResult(sums.MeanLoss, sums.TopK, sums.Confusion ?? new long[classes, classes], set.ClassNames, sums.Count);
     }
 
-    static optim.Optimizer CreateOptimizer(nn.Module model, TrainConfig c) => c.Optimizer switch
+    static optim.Optimizer CreateOptimizer(nn.Module model, TrainConfig c)
     {
         // Weight decay always passed explicitly: TorchSharp's AdamW defaults to 0 (PyTorch's to 0.01).
-        OptimizerKind.AdamW => optim.AdamW(model.parameters(), c.LearningRate, c.Beta1, c.Beta2, c.Epsilon, weight_decay: c.WeightDecay),
-        OptimizerKind.Sgd => optim.SGD(model.parameters(), c.LearningRate, momentum: c.Momentum, dampening: 0, weight_decay: c.WeightDecay, nesterov: c.Nesterov),
-        _ => throw new ArgumentOutOfRangeException(nameof(c), c.Optimizer, "unknown optimizer"),
-    };
+        var (decay, noDecay) = DecayGroups(model, c);
+        return c.Optimizer switch
+        {
+            OptimizerKind.AdamW => optim.AdamW([
+                new TorchSharp.Modules.AdamW.ParamGroup(decay, c.LearningRate, c.Beta1, c.Beta2, c.Epsilon, weight_decay: c.WeightDecay),
+                new TorchSharp.Modules.AdamW.ParamGroup(noDecay, c.LearningRate, c.Beta1, c.Beta2, c.Epsilon, weight_decay: 0)],
+                c.LearningRate, c.Beta1, c.Beta2, c.Epsilon, c.WeightDecay),
+            OptimizerKind.Sgd => optim.SGD([
+                new TorchSharp.Modules.SGD.ParamGroup(decay, c.LearningRate, momentum: c.Momentum, dampening: 0, weight_decay: c.WeightDecay, nesterov: c.Nesterov),
+                new TorchSharp.Modules.SGD.ParamGroup(noDecay, c.LearningRate, momentum: c.Momentum, dampening: 0, weight_decay: 0, nesterov: c.Nesterov)],
+                c.LearningRate, momentum: c.Momentum, dampening: 0, weight_decay: c.WeightDecay, nesterov: c.Nesterov),
+            _ => throw new ArgumentOutOfRangeException(nameof(c), c.Optimizer, "unknown optimizer"),
+        };
+    }
+
+    /// <summary>
+    /// Which parameters weight decay applies to (see <see cref="TrainConfig.DecayAllParameters"/>):
+    /// timm's rule — not 1-D parameters (biases, norm scales, gate biases) and not the embeddings
+    /// its models list in no_weight_decay (position embeddings, CLS tokens).
+    /// </summary>
+    public static (List<Parameter> Decay, List<Parameter> NoDecay) DecayGroups(nn.Module model, TrainConfig c)
+    {
+        var decay = new List<Parameter>();
+        var noDecay = new List<Parameter>();
+        foreach (var (name, parameter) in model.named_parameters())
+        {
+            if (!parameter.requires_grad) continue;
+            var leaf = name[(name.LastIndexOf('.') + 1)..];
+            var exempt = parameter.dim() <= 1 || leaf is "bias" or "pos_embed" or "cls_token" or "position_embedding";
+            (exempt && !c.DecayAllParameters ? noDecay : decay).Add(parameter);
+        }
+        return (decay, noDecay);
+    }
 
     /// <summary>
     /// What differs between the run in a checkpoint and <paramref name="config"/>. A model of another
@@ -211,6 +240,7 @@ public static class Trainer
             Compare("schedule", was.Schedule, config.Schedule, k => k.ToString().ToLowerInvariant());
             if (was.WarmupEpochs != config.WarmupEpochs) differences.Add($"warmup {S(was.WarmupEpochs)} epochs (now {S(config.WarmupEpochs)})");
             Compare("weight decay", was.WeightDecay, config.WeightDecay, S);
+            Compare("weight decay on", was.DecayAllParameters, config.DecayAllParameters, all => all ? "every parameter" : "weight matrices only");
             Compare("label smoothing", was.LabelSmoothing, config.LabelSmoothing, S);
             Compare("gradient clipping", was.ClipGradNorm, config.ClipGradNorm, c => c is { } v ? S(v) : "none");
             if (config.Optimizer == OptimizerKind.AdamW)

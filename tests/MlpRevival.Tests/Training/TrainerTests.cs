@@ -210,4 +210,45 @@ public class TrainerTests
         public void EpochEnd(EpochMetrics metrics, IReadOnlyList<EpochMetrics> history) { }
         public void End(TrainResult result) { }
     }
+
+    [Fact]
+    public void Weight_decay_spares_biases_norms_gate_biases_and_embeddings_unless_told_otherwise()
+    {
+        using var model = MlpRevival.Models.ModelZoo.Get<MlpRevival.Models.SeedGmlpConfig>("gmlp-seed-cifar").Build(0);
+        var names = model.named_parameters().ToDictionary(p => p.parameter.Handle, p => p.name);
+        var (decay, noDecay) = Trainer.DecayGroups(model, new TrainConfig());
+        var spared = noDecay.Select(p => names[p.Handle]).ToHashSet();
+        var decayed = decay.Select(p => names[p.Handle]).ToHashSet();
+        // timm's rule, checked by name and shape rather than by the rule itself:
+        Assert.Contains("cls_token", spared);
+        Assert.Contains("pos_embed", spared);
+        Assert.Contains("blocks.0.sgu.spatial_proj.bias", spared);          // the gate's b = 1, a [1, 17] bias
+        Assert.All(model.named_parameters().Where(p => p.parameter.dim() == 1 || p.name.EndsWith(".bias")), p => Assert.Contains(p.name, spared));
+        Assert.All(model.named_parameters().Where(p => p.parameter.dim() >= 2 && !p.name.EndsWith(".bias") && p.name is not ("cls_token" or "pos_embed")),
+            p => Assert.Contains(p.name, decayed));
+        Assert.Contains("blocks.0.sgu.spatial_proj.weight", decayed);
+        Assert.Equal(model.named_parameters().Count(), spared.Count + decayed.Count);
+
+        var (all, none) = Trainer.DecayGroups(model, new TrainConfig { DecayAllParameters = true });
+        Assert.Empty(none);
+        Assert.Equal(model.named_parameters().Count(), all.Count);
+    }
+
+    [Fact]
+    public void One_AdamW_step_with_no_gradient_shrinks_matrices_by_lr_times_wd_and_leaves_biases()
+    {
+        // With a zero gradient, AdamW's update is the decay alone: w ← w·(1 − lr·wd).
+        using var model = torch.nn.Linear(4, 3);
+        var weight = model.weight!.detach().clone();
+        var bias = model.bias!.detach().clone();
+        var config = new TrainConfig { LearningRate = 0.1, WeightDecay = 0.5 };
+        var (decay, noDecay) = Trainer.DecayGroups(model, config);
+        using var optimizer = torch.optim.AdamW([
+            new TorchSharp.Modules.AdamW.ParamGroup(decay, 0.1, weight_decay: 0.5),
+            new TorchSharp.Modules.AdamW.ParamGroup(noDecay, 0.1, weight_decay: 0)], 0.1);
+        (model.forward(torch.ones(2, 4)).sum() * 0).backward();
+        optimizer.step();
+        Assert.True(torch.allclose(model.weight!, weight * (1 - 0.1 * 0.5), rtol: 1e-6, atol: 1e-7));
+        Assert.True(model.bias!.allclose(bias, rtol: 0, atol: 0));
+    }
 }
