@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Html;
 using Microsoft.FSharp.Core;
-using MlpRevival.Notebook;
+using MlpRevival.Display;
 using MlpRevival.Plots;
 using Plotly.NET;
 using TorchSharp;

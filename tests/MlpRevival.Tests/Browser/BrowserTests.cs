@@ -10,7 +10,7 @@ public class BrowserTests
     public async Task Charts_render_offline_with_no_script_errors()
     {
         var (notebook, result) = await RunAsync([Markdown("# Charts"), Code(TestKernel.LibraryReference + "\n" + """
-            MlpRevival.Notebook.NotebookFormatters.Register();
+            MlpRevival.Display.NotebookFormatters.Register();
             display(Plotly.NET.CSharp.Chart.Point<int, int, string>(x: new[] { 1, 2 }, y: new[] { 3, 4 }));
             Plotly.NET.CSharp.Chart.Line<int, int, string>(x: new[] { 1, 2 }, y: new[] { 5, 6 })
             """)]);

@@ -1,7 +1,7 @@
 using System.IO.Compression;
 using System.Text.Json.Nodes;
 using MlpRevival.Data;
-using MlpRevival.Notebook;
+using MlpRevival.Display;
 using MlpRevival.Plots;
 using Plotly.NET;
 using TorchSharp;

@@ -1,4 +1,4 @@
-using MlpRevival.Notebook;
+using MlpRevival.Display;
 using MlpRevival.Plots;
 using Newtonsoft.Json.Linq;
 using Plotly.NET;

@@ -1,5 +1,5 @@
 using System.Text.RegularExpressions;
-using MlpRevival.Notebook;
+using MlpRevival.Display;
 using MlpRevival.Notebooks.Export;
 using static MlpRevival.Tests.Runner.TestNotebooks;
 
@@ -9,7 +9,7 @@ namespace MlpRevival.Tests.Runner;
 public class ExportTests
 {
     static string TwoCharts => TestKernel.LibraryReference + "\n" + """
-        MlpRevival.Notebook.NotebookFormatters.Register();
+        MlpRevival.Display.NotebookFormatters.Register();
         display(Plotly.NET.CSharp.Chart.Point<int, int, string>(x: new[] { 1, 2 }, y: new[] { 3, 4 }));
         Plotly.NET.CSharp.Chart.Line<int, int, string>(x: new[] { 1, 2 }, y: new[] { 5, 6 })
         """;

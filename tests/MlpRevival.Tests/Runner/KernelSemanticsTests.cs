@@ -127,7 +127,7 @@ public class KernelSemanticsTests
         var (nb, result) = await RunAsync([Code("""
             LIBRARY
             using Microsoft.Data.Analysis;
-            MlpRevival.Notebook.NotebookFormatters.Register();
+            MlpRevival.Display.NotebookFormatters.Register();
             var frame = new DataFrame(new Int32DataFrameColumn("n", new[] { 1234567, 2 }), new StringDataFrameColumn("name", new[] { "a<b", "c" }));
             display(frame);
             Plotly.NET.CSharp.Chart.Point<int, int, string>(x: new[] { 1, 2 }, y: new[] { 3, 4 })

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using MlpRevival.Notebook;
+using MlpRevival.Display;
 using MlpRevival.Plots;
 using MlpRevival.Training;
 using Plotly.NET;

@@ -1,7 +1,7 @@
 using Newtonsoft.Json;
 using Plotly.NET;
 
-namespace MlpRevival.Notebook;
+namespace MlpRevival.Display;
 
 /// <summary>
 /// Renders a Plotly.NET chart as a self-contained HTML fragment for a notebook output.

@@ -1,7 +1,7 @@
 using Microsoft.DotNet.Interactive;
 using Microsoft.DotNet.Interactive.Formatting;
 
-namespace MlpRevival.Notebook;
+namespace MlpRevival.Display;
 
 /// <summary>
 /// One notebook output that can be replaced in place (training progress, for instance), or nothing

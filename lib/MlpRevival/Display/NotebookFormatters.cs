@@ -3,7 +3,7 @@ using Microsoft.Data.Analysis;
 using Microsoft.DotNet.Interactive.Formatting;
 using Plotly.NET;
 
-namespace MlpRevival.Notebook;
+namespace MlpRevival.Display;
 
 /// <summary>
 /// How the course's values render in a notebook: HTML formatters registered with

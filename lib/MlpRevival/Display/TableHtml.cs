@@ -3,7 +3,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Data.Analysis;
 
-namespace MlpRevival.Notebook;
+namespace MlpRevival.Display;
 
 /// <summary>
 /// Renders a Microsoft.Data.Analysis DataFrame as an HTML table.
