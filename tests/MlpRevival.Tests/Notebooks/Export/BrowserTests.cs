@@ -1,7 +1,7 @@
 using MlpRevival.Notebooks.Export;
-using static MlpRevival.Tests.Runner.TestNotebooks;
+using static MlpRevival.Tests.Notebooks.TestNotebooks;
 
-namespace MlpRevival.Tests.Browser;
+namespace MlpRevival.Tests.Notebooks.Export;
 
 /// <summary>The exported page in a real browser, offline: the embedded plotly.js draws every chart.</summary>
 public class BrowserTests

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace MlpRevival.Tests;
+namespace MlpRevival.Tests.Build;
 
 /// <summary>
 /// The build's TorchSharp native fix (lib/build/WeakenGlibcxxRequirement.cs): on a host whose

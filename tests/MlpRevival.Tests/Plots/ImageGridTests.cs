@@ -7,7 +7,7 @@ using Plotly.NET;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MlpRevival.Tests.Data;
+namespace MlpRevival.Tests.Plots;
 
 /// <summary>The image grid: one PNG whose tiles are the images' exact pixels, captioned with class names.</summary>
 public class ImageGridTests

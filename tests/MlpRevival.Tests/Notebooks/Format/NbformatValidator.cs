@@ -2,7 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace MlpRevival.Tests.Runner;
+namespace MlpRevival.Tests.Notebooks.Format;
 
 /// <summary>
 /// The rules of the nbformat 4.5 JSON schema (jupyter/nbformat, nbformat.v4.5.schema.json), written

@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
 
-namespace MlpRevival.Tests.Runner;
+namespace MlpRevival.Tests.Notebooks;
 
 /// <summary>Builds small notebooks in temporary folders and runs them in the course kernel.</summary>
 static class TestNotebooks

@@ -1,9 +1,10 @@
 using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
 using MlpRevival.Notebooks.Kernels;
-using static MlpRevival.Tests.Runner.TestNotebooks;
+using static MlpRevival.Tests.Notebooks.TestNotebooks;
+using MlpRevival.Tests.Notebooks.Format;
 
-namespace MlpRevival.Tests.Runner;
+namespace MlpRevival.Tests.Notebooks.Execution;
 
 /// <summary>A failing cell keeps its error, later cells do not run, and the message names cell and line.</summary>
 public class FailureTests

@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
 using MlpRevival.Notebooks.Format;
-using static MlpRevival.Tests.Runner.TestNotebooks;
+using static MlpRevival.Tests.Notebooks.TestNotebooks;
 
-namespace MlpRevival.Tests.Runner;
+namespace MlpRevival.Tests.Cli.Commands;
 
 /// <summary>`course run` end to end, in a child process, each notebook in the course kernel: files written, exit codes, messages.</summary>
-public class CliRunTests
+public class RunCommandTests
 {
     [Fact]
     public async Task A_broken_notebook_fails_naming_the_cell_and_its_executed_copy_holds_the_error()

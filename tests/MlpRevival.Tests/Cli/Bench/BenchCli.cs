@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json;
 
-namespace MlpRevival.Tests.Bench;
+namespace MlpRevival.Tests.Cli.Bench;
 
 /// <summary>Runs `course bench` through <see cref="CourseProcess"/>, with extra environment variables.</summary>
 static class BenchCli

@@ -1,4 +1,6 @@
-namespace MlpRevival.Tests.Data;
+using MlpRevival.Tests.Data;
+
+namespace MlpRevival.Tests.Cli.Commands;
 
 /// <summary>`course data …` as a user runs it.</summary>
 public class DataCommandTests

@@ -6,7 +6,7 @@ using Plotly.NET;
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MlpRevival.Tests.Training;
+namespace MlpRevival.Tests.Plots;
 
 /// <summary>The charts carry the numbers they are given, labelled, and render through the notebook formatter.</summary>
 public class ChartsTests

@@ -4,9 +4,9 @@ using System.Text.Json.Nodes;
 using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
 using MlpRevival.Notebooks.Kernels;
-using MlpRevival.Tests.Runner;
+using MlpRevival.Tests.Notebooks;
 
-namespace MlpRevival.Tests.Kernels;
+namespace MlpRevival.Tests.Notebooks.Kernels;
 
 /// <summary>
 /// The course kernel as the front ends start it: VS Code Polyglot Notebooks from the committed
@@ -141,7 +141,7 @@ public class FrontEndTests
         }
         Assert.Equal(folders[0], folders[1]);
         Assert.Equal(Path.GetFullPath(Repo.LibraryAssembly), folders[0]);
-        var reference = Notebooks.CourseNotebookTests.LibraryReference;            // what every notebook's first cell says
+        var reference = CourseNotebooks.CourseNotebookTests.LibraryReference;           // what every notebook's first cell says
         var relative = reference[(reference.IndexOf('"') + 1)..reference.LastIndexOf('"')];
         Assert.Equal(folders[0], Path.GetFullPath(Path.Combine(Repo.Path_("notebooks"), relative)));
     }

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using MlpRevival.Models;
 
-namespace MlpRevival.Tests.Costs;
+namespace MlpRevival.Tests.Cli.Commands;
 
 /// <summary>`course cost` end to end, in a child process, as a user runs it.</summary>
 public class CostCommandTests

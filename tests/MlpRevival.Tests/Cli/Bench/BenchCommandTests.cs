@@ -1,6 +1,6 @@
 using System.Text.Json;
 
-namespace MlpRevival.Tests.Bench;
+namespace MlpRevival.Tests.Cli.Bench;
 
 /// <summary>
 /// `course bench` through the real CLI, with one-step windows: the JSON fields and the arithmetic

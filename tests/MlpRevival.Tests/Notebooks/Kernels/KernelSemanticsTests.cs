@@ -1,9 +1,10 @@
 using System.Text.Json.Nodes;
 using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
-using static MlpRevival.Tests.Runner.TestNotebooks;
+using static MlpRevival.Tests.Notebooks.TestNotebooks;
+using MlpRevival.Tests.Notebooks.Format;
 
-namespace MlpRevival.Tests.Runner;
+namespace MlpRevival.Tests.Notebooks.Kernels;
 
 /// <summary>
 /// Notebooks run in the real .NET Interactive kernel, and their outputs are stored as VS Code saves

@@ -1,7 +1,7 @@
 using TorchSharp;
 using static TorchSharp.torch;
 
-namespace MlpRevival.Tests;
+namespace MlpRevival.Tests.Build;
 
 /// <summary>TorchSharp's native libraries load and compute inside the test process (the build's native fix).</summary>
 public class TorchSharpLoadsTests

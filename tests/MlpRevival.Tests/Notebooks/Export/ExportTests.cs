@@ -1,9 +1,9 @@
 using System.Text.RegularExpressions;
 using MlpRevival.Display;
 using MlpRevival.Notebooks.Export;
-using static MlpRevival.Tests.Runner.TestNotebooks;
+using static MlpRevival.Tests.Notebooks.TestNotebooks;
 
-namespace MlpRevival.Tests.Runner;
+namespace MlpRevival.Tests.Notebooks.Export;
 
 /// <summary>The standalone HTML page of an executed notebook.</summary>
 public class ExportTests

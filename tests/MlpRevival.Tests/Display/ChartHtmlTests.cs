@@ -4,7 +4,7 @@ using Newtonsoft.Json.Linq;
 using Plotly.NET;
 using static TorchSharp.torch;
 
-namespace MlpRevival.Tests.Notebook;
+namespace MlpRevival.Tests.Display;
 
 /// <summary>The figure JSON a chart output carries: exactly Plotly.NET's own, produced faster.</summary>
 public class ChartHtmlTests

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using System.Reflection;
 using System.Text.Json.Nodes;
 using MlpRevival.Notebooks.Kernels;
-using MlpRevival.Tests.Runner;
+using MlpRevival.Tests.Notebooks;
 
-namespace MlpRevival.Tests.Kernels;
+namespace MlpRevival.Tests.Notebooks.Kernels;
 
 /// <summary>
 /// `course kernel install|status|uninstall`, always into temporary folders (kernel, Jupyter data

@@ -1,7 +1,7 @@
 using MlpRevival.Notebooks.Execution;
-using static MlpRevival.Tests.Runner.TestNotebooks;
+using static MlpRevival.Tests.Notebooks.TestNotebooks;
 
-namespace MlpRevival.Tests.Runner;
+namespace MlpRevival.Tests.Notebooks.Execution;
 
 /// <summary>Papermill-style parameters: an injected-parameters cell right after the parameters cell.</summary>
 public class ParameterTests

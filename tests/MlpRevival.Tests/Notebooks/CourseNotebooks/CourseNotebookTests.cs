@@ -1,10 +1,10 @@
 using System.Text.Json.Nodes;
 using MlpRevival.Notebooks.Execution;
 using MlpRevival.Notebooks.Format;
-using MlpRevival.Tests.Browser;
-using MlpRevival.Tests.Runner;
+using MlpRevival.Tests.Notebooks.Export;
+using MlpRevival.Tests.Notebooks.Format;
 
-namespace MlpRevival.Tests.Notebooks;
+namespace MlpRevival.Tests.Notebooks.CourseNotebooks;
 
 /// <summary>
 /// One test per notebook in notebooks/ (a new notebook is a new test): it runs headlessly in the

@@ -1,4 +1,4 @@
-namespace MlpRevival.Tests.Training;
+namespace MlpRevival.Tests.Cli.Commands;
 
 /// <summary>`course train …` as a user runs it, on the committed sample.</summary>
 public class TrainCommandTests

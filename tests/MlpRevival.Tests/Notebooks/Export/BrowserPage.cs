@@ -1,6 +1,6 @@
 using Microsoft.Playwright;
 
-namespace MlpRevival.Tests.Browser;
+namespace MlpRevival.Tests.Notebooks.Export;
 
 /// <summary>What a real browser saw of an exported page.</summary>
 public sealed record PageCheck(
