@@ -90,6 +90,31 @@ public class ChartsTests
     }
 
     [Fact]
+    public void Spatial_weights_panels_can_be_retitled_and_say_other_things_on_hover()
+    {
+        using var w = torch.zeros(3, 4, 4);
+        var figure = Figure(Charts.SpatialWeights(w, "blocks", panelTitles: ["block 1", "block 2", "block 3", "mean"],
+                                                  hoverTemplate: "%{z}<extra></extra>"));
+        var titles = figure["layout"]!["annotations"]!.AsArray().Select(a => a!["text"]!.GetValue<string>());
+        Assert.Equal(["block 1", "block 2", "block 3", "mean"], titles);
+        Assert.All(figure["data"]!.AsArray(), t => Assert.Equal("%{z}<extra></extra>", t!["hovertemplate"]!.GetValue<string>()));
+        var heads = Figure(Charts.SpatialWeights(w))["layout"]!["annotations"]!.AsArray().Select(a => a!["text"]!.GetValue<string>());
+        Assert.Equal(["head 1", "head 2", "head 3", "average of heads"], heads);
+        var error = Assert.Throws<ArgumentException>(() => Charts.SpatialWeights(w, panelTitles: ["block 1", "block 2", "block 3"]));
+        Assert.Contains("4 panels, 3 titles", error.Message);
+    }
+
+    [Fact]
+    public void Side_by_side_charts_are_one_output_each_at_its_own_width()
+    {
+        using var table = torch.ones(2, 3);
+        var html = Charts.SideBySide(Charts.TokenTable(table, "a"), Charts.TokenTable(table, "b")).ToString();
+        Assert.Equal(2, html.Split($"class=\"{ChartHtml.CssClass}\"").Length - 1);
+        Assert.Equal(2, html.Split("flex:0 0 auto;width:").Length - 1);
+        Assert.Contains("display:flex;flex-wrap:wrap", html);
+    }
+
+    [Fact]
     public void Values_of_a_matrix_tensor_are_its_entries_row_by_row()
     {
         using var m = arange(6, dtype: ScalarType.Float32).reshape(2, 3);      // [[0, 1, 2], [3, 4, 5]]
