@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text;
 using Microsoft.AspNetCore.Html;
-using MlpRevival.Data;
 using MlpRevival.Display;
 using MlpRevival.Training;
 using Plotly.NET;
@@ -198,13 +197,6 @@ public static partial class Charts
         }
         return new HtmlString(html.Append("</div>").ToString());
     }
-
-    /// <summary>Images in a grid with their class names (see <see cref="ImageGrid"/>).</summary>
-    public static GenericChart Images(Tensor images, Tensor? labels = null, IReadOnlyList<string>? classNames = null, int columns = 10, string? title = null) =>
-        ImageGrid.Show(images, labels, classNames, columns, title);
-
-    public static GenericChart Images(ImageSet set, int count = 20, int columns = 10, string? title = null) =>
-        ImageGrid.Show(set, count, columns, title);
 
     static Dictionary<string, object> Dict(params (string Key, object Value)[] entries) => entries.ToDictionary(e => e.Key, e => e.Value);
 }

@@ -19,7 +19,7 @@ public class ChartHtmlTests
         "matrix" => Charts.Matrix(new double[,] { { -1, 0.5 }, { 2, 0 } }, ["r1", "r2"], ["c1", "c2"], "matrix"),
         "confusion" => Charts.Confusion(new long[,] { { 5, 1 }, { 2, 7 } }, ["cat", "dog"]),
         "spatial" => Charts.SpatialWeights(arange(2 * 3 * 3, dtype: float32).reshape(2, 3, 3) / 10),
-        _ => Charts.Images(arange(2 * 3 * 4 * 4, dtype: int64).remainder(256).to(uint8).reshape(2, 3, 4, 4), columns: 2),
+        _ => ImageGrid.Show(arange(2 * 3 * 4 * 4, dtype: int64).remainder(256).to(uint8).reshape(2, 3, 4, 4), columns: 2),
     };
 
     [Theory]
