@@ -1,9 +1,8 @@
-using System.Text.Json.Nodes;
 using MlpRevival.Display;
 using MlpRevival.Plots;
 using MlpRevival.Training;
-using Plotly.NET;
 using TorchSharp;
+using static MlpRevival.Tests.Plots.PlotlyFigure;
 using static TorchSharp.torch;
 
 namespace MlpRevival.Tests.Plots;
@@ -11,10 +10,6 @@ namespace MlpRevival.Tests.Plots;
 /// <summary>The charts carry the numbers they are given, labelled, and render through the notebook formatter.</summary>
 public class ChartsTests
 {
-    static JsonNode Figure(GenericChart chart) => JsonNode.Parse(GenericChart.toFigureJson(chart))!;
-
-    static double[] Numbers(JsonNode? array) => array!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
-
     static TrainResult Run(string name, params (double TrainLoss, double TestLoss, double Top1)[] epochs) =>
         new(name, TrainStatus.Completed, "done", new TrainConfig(),
             epochs.Select((e, i) => new EpochMetrics(i + 1, (i + 1) * 10L, 1e-3, e.TrainLoss, [e.Top1 - 0.1, 0.6, 0.7, 0.8, 0.9],

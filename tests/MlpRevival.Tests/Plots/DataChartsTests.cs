@@ -1,7 +1,6 @@
-using System.Text.Json.Nodes;
 using MlpRevival.Plots;
-using Plotly.NET;
 using TorchSharp;
+using static MlpRevival.Tests.Plots.PlotlyFigure;
 using static TorchSharp.torch;
 
 namespace MlpRevival.Tests.Plots;
@@ -9,12 +8,6 @@ namespace MlpRevival.Tests.Plots;
 /// <summary>The charts of plain numbers and their options: what each option writes into the figure.</summary>
 public class DataChartsTests
 {
-    static JsonNode Figure(GenericChart chart) => JsonNode.Parse(GenericChart.toFigureJson(chart))!;
-
-    static double[] Numbers(JsonNode? array) => array!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
-
-    static string[] Texts(JsonNode? array) => array!.AsArray().Select(v => v!.GetValue<string>()).ToArray();
-
     static readonly Series[] TwoLines =
     [
         new("a", [10, 100, 1000], [1, 2, 3]),
