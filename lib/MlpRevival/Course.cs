@@ -1,4 +1,4 @@
-using MlpRevival.Notebook;
+using MlpRevival.Display;
 
 namespace MlpRevival;
 

@@ -31,12 +31,6 @@ public sealed class CellOutputs(long limit = CellOutputs.DefaultLimit)
 
     public long Limit { get; } = limit;
 
-    /// <summary>Characters dropped because the cell passed <see cref="Limit"/>.</summary>
-    public long DroppedCharacters { get { lock (gate) return dropped; } }
-
-    /// <summary>True when nothing was captured.</summary>
-    public bool IsEmpty { get { lock (gate) return outputs.Count == 0 && dropped == 0; } }
-
     /// <summary>Adds what one kernel event shows; events that show nothing are ignored.</summary>
     public void Add(KernelEvent kernelEvent)
     {

@@ -20,9 +20,6 @@ public sealed record CostRow(string Layer, IReadOnlyList<long> OutputShape, long
     public static CostRow Group(string layer, IReadOnlyList<long> outputShape, params CostRow[] parts) =>
         new(layer, outputShape, parts.Sum(p => p.Params), parts.Sum(p => p.Macs), parts);
 
-    /// <summary>The same row under another name.</summary>
-    public CostRow Named(string layer) => this with { Layer = layer };
-
     /// <summary>This row's leaves, depth first, with dotted names ("layer 1 · token-mixing · fc1").</summary>
     public IEnumerable<CostRow> Leaves(string prefix = "")
     {

@@ -46,7 +46,7 @@ public sealed record Cifar10Status(
 /// ~/.cache/mlp-revival/cifar-10-batches-bin. A folder that holds cifar-10-batches-bin/ is accepted
 /// for the folder itself.
 /// </summary>
-public static class Cifar10
+public static partial class Cifar10
 {
     public const string Url = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
     public const string ArchiveName = "cifar-10-binary.tar.gz";

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using Microsoft.FSharp.Core;
 using MlpRevival.Models;
 using MlpRevival.Plots;
 using Plotly.NET;
@@ -9,9 +8,9 @@ using static TorchSharp.torch;
 namespace MlpRevival.Lessons;
 
 /// <summary>
-/// Helpers for notebook 04-gmlp-gating-cifar10: small tensors as printable grids, where the learned
-/// spatial weights W of the gating unit put their mass on the patch grid, and chart touches for
-/// <see cref="Charts.SpatialWeights"/> panels that are not heads.
+/// Helpers for notebook 04-gmlp-gating-cifar10: the gate at initialisation, order (in)sensitivity of
+/// a block, a speed estimate before training, and where the learned spatial weights W of the gating
+/// unit put their mass on the patch grid.
 /// </summary>
 public static class GmlpGating
 {
@@ -140,26 +139,7 @@ public static class GmlpGating
             throw new ArgumentException($"expected [heads, {n}, {n}] weights, got [{string.Join(", ", weights.shape)}].", nameof(weights));
         if (token < 0 || token >= n) throw new ArgumentOutOfRangeException(nameof(token), $"token {token} is not one of 0…{n - 1}.");
         var fields = weights.detach().cpu().select(1, token).reshape(-1, side, side);
-        var chart = Charts.SpatialWeights(fields, title);
-        return Style.Traces(chart, new Dictionary<string, object>
-        {
-            ["hovertemplate"] = $"input patch (row %{{y}}, column %{{x}}) → token {token}: %{{z:.4f}}<extra></extra>",
-        });
+        return Charts.SpatialWeights(fields, title,
+            hoverTemplate: $"input patch (row %{{y}}, column %{{x}}) → token {token}: %{{z:.4f}}<extra></extra>");
     }
-
-    /// <summary>
-    /// Replaces the panel titles of a <see cref="Charts.SpatialWeights"/> chart (its subplot titles,
-    /// in panel order) — for panels that are blocks rather than heads.
-    /// </summary>
-    public static GenericChart Retitle(GenericChart chart, IReadOnlyList<string> titles) => Style.Layout(chart, layout =>
-    {
-        var existing = layout.TryGetPropertyValue("annotations");
-        if (!FSharpOption<object>.get_IsSome(existing) || existing.Value is not System.Collections.IEnumerable items)
-            throw new ArgumentException("the chart has no panel titles.", nameof(chart));
-        var annotations = items.Cast<DynamicObj.DynamicObj>().ToList();
-        if (annotations.Count != titles.Count)
-            throw new ArgumentException($"the chart has {annotations.Count} panels, {titles.Count} titles were given.", nameof(titles));
-        for (int i = 0; i < titles.Count; i++) annotations[i].SetProperty("text", titles[i]);
-        layout.SetProperty("annotations", annotations);
-    });
 }

@@ -5,41 +5,42 @@ using static TorchSharp.torch;
 namespace MlpRevival.Lessons;
 
 /// <summary>
-/// Helpers for notebook 02-pixel-shuffle: the seed article's two shuffle functions as it wrote them
-/// (to compare them with <see cref="FixedPermutation"/>), an image whose colours say where each pixel
-/// came from, and a count that tells a Mixer-undoable shuffle from one no weight permutation undoes.
+/// Helpers for notebook 02-pixel-shuffle: the seed article's two shuffle functions as it wrote them —
+/// the counter-example to <see cref="FixedPermutation"/>, kept only to show what goes wrong — an image
+/// whose colours say where each pixel came from, and a count that tells a Mixer-undoable shuffle from
+/// one no weight permutation undoes.
 /// </summary>
 public static class PixelShuffle
 {
     /// <summary>
     /// The seed's <c>shuffle_patches_and_pixels</c>, step by step in TorchSharp: cut [B, C, H, W] into
-    /// p×p patches, reorder the patches, reorder the pixels inside every patch, put the image back
-    /// together. Without <paramref name="patchPerm"/>/<paramref name="pixelPerm"/> it does what the
-    /// seed does — draws both with <c>randperm</c> on every call, so every batch gets other permutations.
+    /// p×p patches, draw a patch order and a pixel order with <c>randperm</c> (in that order, from
+    /// <paramref name="generator"/>), reorder the patches, reorder the pixels inside every patch, put
+    /// the image back together. Its mistake: the orders are drawn inside, so every call — every batch —
+    /// gets other permutations.
     /// </summary>
-    public static Tensor SeedPatchAndPixel(Tensor x, int patchSize, long[]? patchPerm = null, long[]? pixelPerm = null,
-                                           Generator? generator = null)
+    public static Tensor SeedPatchAndPixel(Tensor x, int patchSize, Generator? generator = null)
     {
         long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3], p = patchSize;
         if (h % p != 0 || w % p != 0) throw new ArgumentException($"patch size {p} must divide {h}×{w}.", nameof(patchSize));
         long rows = h / p, cols = w / p, patches = rows * cols;
         using var scope = NewDisposeScope();
         var grid = x.view(b, c, rows, p, cols, p).permute(0, 1, 2, 4, 3, 5);          // [B, C, rows, cols, p, p]
-        var patchOrder = patchPerm is null ? randperm(patches, generator: generator) : tensor(patchPerm, device: x.device);
-        var tiles = grid.reshape(b, c, patches, p, p).index_select(2, patchOrder.to(x.device));
-        var pixelOrder = pixelPerm is null ? randperm(p * p, generator: generator) : tensor(pixelPerm, device: x.device);
-        tiles = tiles.reshape(b, c, patches, p * p).index_select(3, pixelOrder.to(x.device));
+        var patchOrder = randperm(patches, generator: generator).to(x.device);
+        var tiles = grid.reshape(b, c, patches, p, p).index_select(2, patchOrder);
+        var pixelOrder = randperm(p * p, generator: generator).to(x.device);
+        tiles = tiles.reshape(b, c, patches, p * p).index_select(3, pixelOrder);
         var image = tiles.reshape(b, c, rows, cols, p, p).permute(0, 1, 2, 4, 3, 5).reshape(b, c, h, w);
         return image.MoveToOuterDisposeScope();
     }
 
-    /// <summary>The seed's <c>shuffle_globally</c>: all H·W positions reordered, a fresh <c>randperm</c> per call unless <paramref name="perm"/> is given.</summary>
-    public static Tensor SeedGlobal(Tensor x, long[]? perm = null, Generator? generator = null)
+    /// <summary>The seed's <c>shuffle_globally</c>: all H·W positions reordered by a fresh <c>randperm</c> on every call.</summary>
+    public static Tensor SeedGlobal(Tensor x, Generator? generator = null)
     {
         long b = x.shape[0], c = x.shape[1], h = x.shape[2], w = x.shape[3];
         using var scope = NewDisposeScope();
-        var order = perm is null ? randperm(h * w, generator: generator) : tensor(perm, device: x.device);
-        var image = x.reshape(b, c, h * w).index_select(2, order.to(x.device)).view(b, c, h, w);
+        var order = randperm(h * w, generator: generator).to(x.device);
+        var image = x.reshape(b, c, h * w).index_select(2, order).view(b, c, h, w);
         return image.MoveToOuterDisposeScope();
     }
 

@@ -60,8 +60,6 @@ public sealed class ConvStage : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public Conv2d Conv => conv;
-
     public override Tensor forward(Tensor x)
     {
         using var c = conv.forward(x);
@@ -99,7 +97,6 @@ public sealed class Cnn : StagedModel
     }
 
     public CnnConfig Config { get; }
-    public IReadOnlyList<ConvStage> ConvStages => [.. stages];
 
     protected override IEnumerable<Stage> BuildStages()
     {

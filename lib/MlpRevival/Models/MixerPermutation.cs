@@ -1,3 +1,4 @@
+using MlpRevival.Data;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -8,10 +9,10 @@ namespace MlpRevival.Models;
 /// each of its weights can be permuted to undo the shuffle exactly.
 /// </summary>
 /// <remarks>
-/// The shuffle convention (the seed's <c>shuffle_patches_and_pixels</c>, one permutation for all
-/// images): patches in row-major grid order, pixels in row-major order inside a patch; the shuffled
-/// image's patch j is the original patch <c>patchPerm[j]</c>, and inside every patch, for every channel,
-/// the shuffled pixel q is the original pixel <c>pixelPerm[q]</c>. Then:
+/// The shuffle convention (<see cref="FixedPermutation"/>'s, one permutation for all images): patches
+/// in row-major grid order, pixels in row-major order inside a patch; the shuffled image's patch j is
+/// the original patch <c>patchPerm[j]</c>, and inside every patch, for every channel, the shuffled
+/// pixel q is the original pixel <c>pixelPerm[q]</c>. Then:
 /// <list type="bullet">
 /// <item>the stem is one linear map per patch, so gathering its kernel's p×p positions by pixelPerm
 /// (K'[:, c, q] = K[:, c, pixelPerm[q]]) gives every shuffled patch the embedding of its original;</item>
@@ -26,24 +27,26 @@ namespace MlpRevival.Models;
 public static class MixerPermutation
 {
     /// <summary>
-    /// Permutes <paramref name="model"/>'s weights in place (stem kernel positions by
-    /// <paramref name="pixelPerm"/>, every token-mixing MLP by <paramref name="patchPerm"/>) so that, on
-    /// images shuffled as described above, it computes exactly what it computed on the originals.
+    /// Permutes <paramref name="model"/>'s weights in place (stem kernel positions by the shuffle's
+    /// pixel order, every token-mixing MLP by its patch order) so that, on images shuffled by
+    /// <paramref name="shuffle"/>, it computes exactly what it computed on the originals.
     /// </summary>
-    /// <param name="patchPerm">A permutation of 0…S−1 (S = number of patches).</param>
-    /// <param name="pixelPerm">A permutation of 0…p²−1 (p = patch size).</param>
-    public static void PermuteWeights(IsotropicClassifier<MixerLayer> model, long[] patchPerm, long[] pixelPerm)
+    /// <param name="shuffle">A patch (+ pixel) shuffle of the model's own patches, at its image size.</param>
+    public static void PermuteWeights(IsotropicClassifier<MixerLayer> model, FixedPermutation shuffle)
     {
         var config = model.Config;
-        CheckPermutation(patchPerm, config.Tokens, "patchPerm", "patches");
-        CheckPermutation(pixelPerm, (long)config.PatchSize * config.PatchSize, "pixelPerm", "pixels in a patch");
+        if (shuffle.PatchPermutation is null || shuffle.PixelPermutation is null)
+            throw new ArgumentException($"a {shuffle} moves pixels across patches: no permutation of a Mixer's weights undoes it.", nameof(shuffle));
+        if (shuffle.PatchSize != config.PatchSize || shuffle.Height != config.ImageSize || shuffle.Width != config.ImageSize)
+            throw new ArgumentException($"the {shuffle} of {shuffle.Height}×{shuffle.Width} images is not of this Mixer's " +
+                                        $"{config.PatchSize}×{config.PatchSize} patches of {config.ImageSize}² images.", nameof(shuffle));
         using var _ = no_grad();
         using var scope = NewDisposeScope();
 
         var kernel = model.Stem.Projection.weight!;                 // [C, 3, p, p]
         var device = kernel.device;
-        var pixels = tensor(pixelPerm, device: device);
-        var patches = tensor(patchPerm, device: device);
+        var pixels = tensor(shuffle.PixelPermutation.ToArray(), device: device);
+        var patches = tensor(shuffle.PatchPermutation.ToArray(), device: device);
 
         var flat = kernel.flatten(2);                               // [C, 3, p²]
         kernel.copy_(flat.index_select(2, pixels).reshape(kernel.shape));
@@ -57,19 +60,6 @@ public static class MixerPermutation
             w2.copy_(w2.index_select(0, patches));
             var b2 = mlp.Fc2.bias!;                                  // [S]
             b2.copy_(b2.index_select(0, patches));
-        }
-    }
-
-    static void CheckPermutation(long[] perm, long size, string name, string what)
-    {
-        if (perm.Length != size)
-            throw new ArgumentException($"{name} must permute the {size} {what}; it has {perm.Length} entries.", name);
-        var seen = new bool[size];
-        foreach (var i in perm)
-        {
-            if (i < 0 || i >= size || seen[i])
-                throw new ArgumentException($"{name} is not a permutation of 0…{size - 1} (entry {i}).", name);
-            seen[i] = true;
         }
     }
 }

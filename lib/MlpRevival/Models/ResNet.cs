@@ -81,8 +81,6 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public bool HasProjection => shortcut_conv is not null;
-
     public override Tensor forward(Tensor x)
     {
         using var c1 = conv1.forward(x);

@@ -1,5 +1,7 @@
 using System.Globalization;
-using MlpRevival.Data;
+using System.Text;
+using Microsoft.AspNetCore.Html;
+using MlpRevival.Display;
 using MlpRevival.Training;
 using Plotly.NET;
 using TorchSharp;
@@ -61,28 +63,6 @@ public static partial class Charts
             Style.Axis(l, "yaxis2", Dict(("title", Dict(("text", "accuracy"))), ("tickformat", ".0%"), ("gridcolor", "#eee")));
             l.SetProperty("legend", Dict(("orientation", "h"), ("y", -0.18)));
             l.SetProperty("margin", Dict(("l", 60), ("r", 20), ("t", 70), ("b", 90)));
-        });
-    }
-
-    /// <summary>The loss of every optimizer step (light) and its moving average (solid), one colour per run.</summary>
-    public static GenericChart StepLoss(params TrainResult[] runs)
-    {
-        var traces = new List<GenericChart>();
-        for (int r = 0; r < runs.Length; r++)
-        {
-            var color = Style.Palette[r % Style.Palette.Length];
-            var losses = runs[r].StepLosses.Select(v => (double)v).ToList();
-            int window = Math.Max(1, losses.Count / 25);
-            var smooth = losses.Select((_, i) => losses.Skip(Math.Max(0, i - window + 1)).Take(Math.Min(window, i + 1)).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average()).ToList();
-            var steps = Enumerable.Range(1, losses.Count).ToList();
-            traces.Add(CSharpChart.Line<int, double, string>(steps, losses, Name: $"{runs[r].Name} (per step)", Opacity: 0.3, LineColor: Color.fromHex(color), ShowLegend: false));
-            traces.Add(CSharpChart.Line<int, double, string>(steps, smooth, Name: $"{runs[r].Name} (average of {window})", LineColor: Color.fromHex(color)));
-        }
-        var chart = Style.Page(CSharpChart.Combine(traces), Style.FullWidth, 380, "training loss per step");
-        return Style.Layout(chart, l =>
-        {
-            Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "optimizer step"))), ("gridcolor", "#eee")));
-            Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "cross-entropy loss"))), ("gridcolor", "#eee")));
         });
     }
 
@@ -149,8 +129,12 @@ public static partial class Charts
     /// Learned token-mixing weights of gMLP's spatial gating unit: W [heads, n, n] (or [n, n]), one
     /// heatmap per head plus their average; entry (i, j) is how much token j feeds token i. A diverging
     /// colour scale centred on 0, the same range in every panel, square cells.
+    /// <paramref name="panelTitles"/> replaces "head 1", …, "average of heads" (one per panel, in order:
+    /// for panels that are blocks, say); <paramref name="hoverTemplate"/> replaces what hovering a cell
+    /// shows (a plotly hovertemplate: %{x}, %{y}, %{z}).
     /// </summary>
-    public static GenericChart SpatialWeights(Tensor weights, string title = "spatial gating weights W (row i: output token, column j: input token)", int columns = 4)
+    public static GenericChart SpatialWeights(Tensor weights, string title = "spatial gating weights W (row i: output token, column j: input token)", int columns = 4,
+        IReadOnlyList<string>? panelTitles = null, string? hoverTemplate = null)
     {
         using var scope = torch.NewDisposeScope();
         var w = weights.detach().cpu().to(ScalarType.Float64);
@@ -166,6 +150,12 @@ public static partial class Charts
         }
         for (int h = 0; h < heads; h++) panels.Add(($"head {h + 1}", Matrix(w[h])));
         if (heads > 1) panels.Add(("average of heads", Matrix(w.mean([0L]))));
+        if (panelTitles is not null)
+        {
+            if (panelTitles.Count != panels.Count)
+                throw new ArgumentException($"the chart has {panels.Count} panels, {panelTitles.Count} titles were given.", nameof(panelTitles));
+            panels = panels.Select((p, i) => (panelTitles[i], p.Z)).ToList();
+        }
         double range = Math.Max(panels.Max(p => p.Z.Max(r => r.Max(Math.Abs))), 1e-12);
 
         int cols = Math.Min(columns, panels.Count), rows = (panels.Count + cols - 1) / cols;
@@ -175,7 +165,7 @@ public static partial class Charts
             {
                 // plotly.js's RdBu: blue = negative, white = 0, red = positive.
                 ["zmin"] = -range, ["zmax"] = range, ["zmid"] = 0, ["colorscale"] = "RdBu", ["reversescale"] = false,
-                ["hovertemplate"] = "token %{x} → token %{y}: %{z:.4f}<extra></extra>",
+                ["hovertemplate"] = hoverTemplate ?? "token %{x} → token %{y}: %{z:.4f}<extra></extra>",
             })).ToList();
         var grid = CSharpChart.Grid(charts, rows, cols, SubPlotTitles: panels.Select(p => p.Title).ToList(), XGap: 0.08, YGap: 0.12);
         int cell = cols switch { 1 => 420, 2 => 380, 3 => 290, _ => 220 };
@@ -192,12 +182,21 @@ public static partial class Charts
         });
     }
 
-    /// <summary>Images in a grid with their class names (see <see cref="ImageGrid"/>).</summary>
-    public static GenericChart Images(Tensor images, Tensor? labels = null, IReadOnlyList<string>? classNames = null, int columns = 10, string? title = null) =>
-        ImageGrid.Show(images, labels, classNames, columns, title);
-
-    public static GenericChart Images(ImageSet set, int count = 20, int columns = 10, string? title = null) =>
-        ImageGrid.Show(set, count, columns, title);
+    /// <summary>
+    /// Several charts next to each other (wrapping onto further rows when the page is too narrow), as
+    /// one HTML output: the steps of a computation read left to right, each chart at its own size.
+    /// </summary>
+    public static HtmlString SideBySide(params GenericChart[] charts)
+    {
+        var html = new StringBuilder("<div style=\"display:flex;flex-wrap:wrap;gap:4px;align-items:flex-start\">");
+        foreach (var chart in charts)
+        {
+            var (width, _) = GenericChart.tryGetLayoutSize(chart).ToValueTuple();
+            string w = width is null ? "100%" : width.Value.ToString(CultureInfo.InvariantCulture) + "px";
+            html.Append($"<div style=\"flex:0 0 auto;width:{w}\">").Append(ChartHtml.Render(chart)).Append("</div>");
+        }
+        return new HtmlString(html.Append("</div>").ToString());
+    }
 
     static Dictionary<string, object> Dict(params (string Key, object Value)[] entries) => entries.ToDictionary(e => e.Key, e => e.Value);
 }

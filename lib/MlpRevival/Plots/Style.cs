@@ -10,12 +10,6 @@ namespace MlpRevival.Plots;
 /// </summary>
 internal static class Style
 {
-    public static GenericChart Title(GenericChart chart, string title) =>
-        Layout(chart, l => l.SetProperty("title", new Dictionary<string, object> { ["text"] = title, ["x"] = 0.02, ["xanchor"] = "left" }));
-
-    public static GenericChart Size(GenericChart chart, int width, int height) =>
-        Layout(chart, l => { l.SetProperty("width", width); l.SetProperty("height", height); });
-
     public static GenericChart Layout(GenericChart chart, Action<Layout> edit)
     {
         var layout = GenericChart.getLayout(chart);
@@ -31,13 +25,6 @@ internal static class Style
         foreach (var (key, value) in attributes) axis.SetProperty(key, value);
         layout.SetProperty(name, axis);
     }
-
-    public static GenericChart Axes(GenericChart chart, bool showAxes) => Layout(chart, l =>
-    {
-        var hidden = new Dictionary<string, object> { ["visible"] = showAxes, ["showgrid"] = showAxes, ["zeroline"] = false };
-        Axis(l, "xaxis", hidden);
-        Axis(l, "yaxis", hidden);
-    });
 
     /// <summary>Sets attributes on every trace of the chart.</summary>
     public static GenericChart Traces(GenericChart chart, IReadOnlyDictionary<string, object> attributes)

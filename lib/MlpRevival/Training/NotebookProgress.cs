@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Html;
-using MlpRevival.Notebook;
+using MlpRevival.Display;
 
 namespace MlpRevival.Training;
 

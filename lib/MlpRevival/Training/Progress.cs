@@ -30,7 +30,7 @@ public interface ITrainingProgress
 public static class TrainingProgress
 {
     /// <summary>One live output in a notebook, plain lines elsewhere.</summary>
-    public static ITrainingProgress Auto() => Notebook.LiveDisplay.InNotebook ? new NotebookProgress() : new ConsoleProgress();
+    public static ITrainingProgress Auto() => Display.LiveDisplay.InNotebook ? new NotebookProgress() : new ConsoleProgress();
 }
 
 public sealed class SilentProgress : ITrainingProgress

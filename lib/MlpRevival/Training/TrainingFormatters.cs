@@ -2,7 +2,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using Microsoft.DotNet.Interactive.Formatting;
 using MlpRevival.Data;
-using MlpRevival.Notebook;
+using MlpRevival.Display;
 
 namespace MlpRevival.Training;
 

@@ -1,10 +1,15 @@
 using MlpRevival.Data;
+using MlpRevival.Lessons;
 using TorchSharp;
 using static TorchSharp.torch;
 
 namespace MlpRevival.Tests.Data;
 
-/// <summary>The shuffling experiment's permutations: bijections, fixed, and structured as the Mixer paper describes.</summary>
+/// <summary>
+/// The shuffling experiment's permutations: bijections, fixed, structured as the Mixer paper
+/// describes, built from a seed or from explicit orders, and equal to what the seed article's
+/// per-call shuffle computes for the orders it draws.
+/// </summary>
 public class PermutationTests
 {
     static Tensor RandomImages(long b, int seed, long h = 32, long w = 32)
@@ -112,5 +117,89 @@ public class PermutationTests
         Assert.Contains(global, pipeline.EvalTransforms);
         Assert.Contains(global, pipeline.TrainTransforms);
         Assert.Throws<ArgumentException>(() => FixedPermutation.PatchAndPixel(5, 0));
+    }
+
+    static long[] Draw(Generator generator, long n) => randperm(n, generator: generator).data<long>().ToArray();
+
+    [Theory]
+    [InlineData(4)]
+    [InlineData(8)]
+    public void Explicit_orders_give_what_the_seeds_code_computes_with_the_orders_it_draws(int patch)
+    {
+        // The seed's functions call randperm (patch order, then pixel order); a generator in the same state replays them.
+        using var x = RandomImages(3, 4);
+        using var replay = new Generator(11, CPU);
+        using var drawing = new Generator(11, CPU);
+        using var orders = new FixedPermutation(Draw(replay, 32 / patch * (32 / patch)), Draw(replay, patch * patch), patch);
+        using var seeds = PixelShuffle.SeedPatchAndPixel(x, patch, drawing);
+        using var ours = orders.Apply(x);
+        Assert.True(ours.equal(seeds).all().item<bool>());
+        Assert.Equal(PermutationKind.PatchAndPixel, orders.Kind);
+        Assert.Null(orders.Seed);
+        Assert.Contains("given order", orders.ToString());
+
+        using var globalReplay = new Generator(12, CPU);
+        using var globalDrawing = new Generator(12, CPU);
+        using var positions = new FixedPermutation(Draw(globalReplay, 1024));
+        using var seedsGlobal = PixelShuffle.SeedGlobal(x, globalDrawing);
+        using var oursGlobal = positions.Apply(x);
+        Assert.True(oursGlobal.equal(seedsGlobal).all().item<bool>());
+        Assert.Equal(PermutationKind.Global, positions.Kind);
+    }
+
+    [Fact]
+    public void The_seeds_per_call_shuffle_draws_another_permutation_every_call()
+    {
+        using var codes = arange(1024, dtype: ScalarType.Int64).view(1, 1, 32, 32);
+        using var generator = new Generator(0, CPU);
+        using var first = PixelShuffle.SeedPatchAndPixel(codes, 4, generator);
+        using var second = PixelShuffle.SeedPatchAndPixel(codes, 4, generator);
+        Assert.False(first.equal(second).all().item<bool>());
+        using var fixedShuffle = FixedPermutation.PatchAndPixel(4, seed: 0);
+        using var once = fixedShuffle.Apply(codes);
+        using var twice = fixedShuffle.Apply(codes);
+        Assert.True(once.equal(twice).all().item<bool>());
+    }
+
+    [Fact]
+    public void A_patch_shuffle_moves_the_patches_of_patch_and_pixel_and_keeps_their_pixels()
+    {
+        using var patches = FixedPermutation.Patches(4, seed: 7);
+        using var both = FixedPermutation.PatchAndPixel(4, seed: 7);
+        Assert.Equal(PermutationKind.Patches, patches.Kind);
+        Assert.Equal(both.PatchPermutation, patches.PatchPermutation);
+        Assert.Equal(Enumerable.Range(0, 16).Select(i => (long)i), patches.PixelPermutation!);
+        using var sameOrders = new FixedPermutation(both.PatchPermutation!, patches.PixelPermutation!, 4);
+        Assert.Equal(sameOrders.Positions, patches.Positions);
+        Assert.StartsWith("patch shuffle (4×4 patches, seed 7)", patches.ToString());
+    }
+
+    [Fact]
+    public void Permuting_tokens_reorders_the_rows_of_a_patch_table_as_the_shuffle_reorders_the_patches()
+    {
+        // A "stem" that only cuts the image into its 64 patches, row by row: [B, 64, 3·4·4].
+        static Tensor PatchTable(Tensor images) =>
+            images.reshape(2, 3, 8, 4, 8, 4).permute(0, 2, 4, 1, 3, 5).reshape(2, 64, 48);
+        using var scope = NewDisposeScope();
+        using var shuffle = FixedPermutation.Patches(4, seed: 3);
+        var x = RandomImages(2, 5);
+        Assert.True(shuffle.PermuteTokens(PatchTable(x)).equal(PatchTable(shuffle.Apply(x))).all().item<bool>());
+        Assert.Throws<ArgumentException>(() => shuffle.PermuteTokens(zeros(2, 63, 8)));
+        using var global = FixedPermutation.Global(seed: 3);
+        Assert.Throws<InvalidOperationException>(() => global.PermuteTokens(zeros(2, 64, 8)));
+    }
+
+    [Fact]
+    public void Explicit_orders_that_are_not_permutations_are_refused_with_the_reason()
+    {
+        long[] InOrder(int n) => Enumerable.Range(0, n).Select(i => (long)i).ToArray();
+        var shortOrder = Assert.Throws<ArgumentException>(() => new FixedPermutation(InOrder(63), InOrder(16), 4));
+        Assert.Contains("must permute the 64 patches; it has 63 entries", shortOrder.Message);
+        var twice = InOrder(16);
+        twice[3] = 2;
+        var repeated = Assert.Throws<ArgumentException>(() => new FixedPermutation(InOrder(64), twice, 4));
+        Assert.Contains("not a permutation of 0…15 (entry 2)", repeated.Message);
+        Assert.Throws<ArgumentException>(() => new FixedPermutation(InOrder(64), InOrder(16), 5));
+        Assert.Throws<ArgumentException>(() => new FixedPermutation([.. InOrder(1023), 1024]));
     }
 }

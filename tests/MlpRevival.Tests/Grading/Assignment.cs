@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using MlpRevival.Notebooks.Format;
-using MlpRevival.Tests.Runner;
+using MlpRevival.Tests.Notebooks;
 
 namespace MlpRevival.Tests.Grading;
 

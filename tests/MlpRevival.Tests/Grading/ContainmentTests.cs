@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using MlpRevival.Grading;
 using MlpRevival.Notebooks.Format;
+using MlpRevival.Tests.Notebooks.Format;
 
 namespace MlpRevival.Tests.Grading;
 
@@ -354,7 +355,7 @@ public class ContainmentTests(GradedClass graded) : IClassFixture<GradedClass>
         {
             var feedback = NotebookDocument.Load(Path.Combine(graded.Output, student.Student, "hw.ipynb"));
             Assert.StartsWith("# Feedback: ", feedback.Cells[0].Source);
-            Assert.Empty(Runner.NbformatValidator.Problems(feedback.ToJson()));
+            Assert.Empty(NbformatValidator.Problems(feedback.ToJson()));
             Assert.True(File.Exists(Path.Combine(graded.Output, student.Student, "hw.html")));
             Assert.True(File.Exists(Path.Combine(graded.Output, student.Student, "report.json")));
         }

@@ -1,5 +1,6 @@
 using MlpRevival.Grading;
 using MlpRevival.Notebooks.Format;
+using MlpRevival.Tests.Notebooks;
 
 namespace MlpRevival.Tests.Grading;
 
@@ -38,7 +39,7 @@ public class CourseRoundTripTests
     {
         var notebooks = GradedNotebooks();
         Assert.NotEmpty(notebooks);
-        var work = Runner.TestNotebooks.TempFolder();
+        var work = TestNotebooks.TempFolder();
         var release = Path.Combine(work, "release");
         var released = await CourseProcess.RunAsync(["release", .. notebooks, "--out", release]);
         Assert.True(released.ExitCode == 0, released.ToString());

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using MlpRevival.Grading;
 using MlpRevival.Notebooks.Format;
-using MlpRevival.Tests.Runner;
+using MlpRevival.Tests.Notebooks.Format;
 
 namespace MlpRevival.Tests.Grading;
 

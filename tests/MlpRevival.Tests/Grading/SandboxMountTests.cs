@@ -1,4 +1,5 @@
 using MlpRevival.Grading;
+using MlpRevival.Tests.Notebooks;
 
 namespace MlpRevival.Tests.Grading;
 
@@ -12,7 +13,7 @@ public class SandboxMountTests
     [Fact]
     public void Relative_references_follow_the_notebook_folder_and_absolute_ones_keep_their_path()
     {
-        var root = Runner.TestNotebooks.TempFolder();
+        var root = TestNotebooks.TempFolder();
         var notebooks = Directory.CreateDirectory(Path.Combine(root, "course", "notebooks")).FullName;
         var lib = Directory.CreateDirectory(Path.Combine(root, "course", "lib", "bin")).FullName;
         var data = Directory.CreateDirectory(Path.Combine(root, "course", "datasets")).FullName;
@@ -30,7 +31,7 @@ public class SandboxMountTests
     [Fact]
     public void A_build_output_inside_the_instructor_folder_is_refused()
     {
-        var notebooks = Directory.CreateDirectory(Path.Combine(Runner.TestNotebooks.TempFolder(), "notebooks")).FullName;
+        var notebooks = Directory.CreateDirectory(Path.Combine(TestNotebooks.TempFolder(), "notebooks")).FullName;
         Directory.CreateDirectory(Path.Combine(notebooks, "bin"));
         var error = Assert.Throws<InvalidOperationException>(() => Sandbox.MountsFor(notebooks, ["bin/Lib.dll"], []));
         Assert.Contains("inside the instructor's notebook folder", error.Message);

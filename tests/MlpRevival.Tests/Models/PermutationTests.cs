@@ -1,3 +1,4 @@
+using MlpRevival.Data;
 using MlpRevival.Models;
 using TorchSharp;
 using static MlpRevival.Tests.Models.ModelTestKit;
@@ -26,15 +27,14 @@ public class PermutationTests
         var config = (MixerConfig)ModelZoo.Get("mixer-cifar");                  // patch 4 → 64 patches of 16 pixels
         using var original = config.Build(seed: 11);
         using var permuted = config.Build(seed: 11);                            // the same weights…
-        var patchPerm = Permutation(config.Tokens, seed: 1);
-        var pixelPerm = Permutation(config.PatchSize * config.PatchSize, seed: 2);
-        MixerPermutation.PermuteWeights(permuted, patchPerm, pixelPerm);        // …then permuted to match the shuffle
+        using var shuffle = FixedPermutation.PatchAndPixel(config.PatchSize, seed: 1);
+        MixerPermutation.PermuteWeights(permuted, shuffle);                     // …then permuted to match the shuffle
         original.eval();
         permuted.eval();
         using var _ = no_grad();
 
         var images = Randn(101, 4, 3, 32, 32);
-        var shuffled = ShufflePatchesAndPixels(images, config.PatchSize, patchPerm, pixelPerm);
+        var shuffled = shuffle.Apply(images);
         var expected = original.forward(images);
         var actual = permuted.forward(shuffled);
 
@@ -50,28 +50,27 @@ public class PermutationTests
         var config = TinyMixer;                                                 // a 4×4 grid of 4×4 patches
         using var original = config.Build(seed: 5);
         using var permuted = config.Build(seed: 5);
-        var patchPerm = Permutation(16, seed: 3);
-        var pixelPerm = Permutation(16, seed: 4);
-        MixerPermutation.PermuteWeights(permuted, patchPerm, pixelPerm);
+        using var shuffle = FixedPermutation.PatchAndPixel(4, seed: 3, height: 16, width: 16);
+        MixerPermutation.PermuteWeights(permuted, shuffle);
         using var _ = no_grad();
 
         var images = Randn(102, 2, 3, 16, 16);
         var tokens = original.Stem.forward(images);                            // [2, 16, 8]
-        var shuffledTokens = permuted.Stem.forward(ShufflePatchesAndPixels(images, 4, patchPerm, pixelPerm));
-        // token j of the shuffled image is the embedding of original patch patchPerm[j]
-        Assert.True(MaxAbsDiff(PermuteTokens(tokens, patchPerm), shuffledTokens) < 1e-5);
+        var shuffledTokens = permuted.Stem.forward(shuffle.Apply(images));
+        // token j of the shuffled image is the embedding of original patch PatchPermutation[j]
+        Assert.True(MaxAbsDiff(shuffle.PermuteTokens(tokens), shuffledTokens) < 1e-5);
     }
 
     [Fact]
-    public void Permutation_helper_rejects_what_is_not_a_permutation()
+    public void Only_a_shuffle_of_the_mixers_own_patches_can_be_absorbed()
     {
-        using var model = TinyMixer.Build();
-        var ok = Enumerable.Range(0, 16).Select(i => (long)i).ToArray();
-        var error = Assert.Throws<ArgumentException>(() => MixerPermutation.PermuteWeights(model, ok[..15], ok));
-        Assert.Contains("16 patches", error.Message);
-        var twice = ok.ToArray();
-        twice[3] = 2;
-        Assert.Throws<ArgumentException>(() => MixerPermutation.PermuteWeights(model, ok, twice));
+        using var model = TinyMixer.Build();                                   // 16² images, 4×4 patches
+        using var global = FixedPermutation.Global(seed: 1, height: 16, width: 16);
+        Assert.Contains("moves pixels across patches", Assert.Throws<ArgumentException>(() => MixerPermutation.PermuteWeights(model, global)).Message);
+        using var otherPatches = FixedPermutation.PatchAndPixel(2, seed: 1, height: 16, width: 16);
+        Assert.Contains("4×4 patches of 16² images", Assert.Throws<ArgumentException>(() => MixerPermutation.PermuteWeights(model, otherPatches)).Message);
+        using var otherSize = FixedPermutation.PatchAndPixel(4, seed: 1);    // 32² images
+        Assert.Throws<ArgumentException>(() => MixerPermutation.PermuteWeights(model, otherSize));
     }
 
     [Fact]
@@ -82,14 +81,14 @@ public class PermutationTests
         using var _ = no_grad();
         var layer = model.Blocks[0];
         var x = Randn(103, 2, 64, 128);
-        var perm = Permutation(64, seed: 9);
+        using var pi = FixedPermutation.Patches(4, seed: 9);                   // Π: an order of the 64 patches
 
         // token-mixing: f(ΠX) ≠ Πf(X) — the token MLP's weights are tied to positions
-        var tokenGap = MaxAbsDiff(layer.TokenMixing.forward(PermuteTokens(x, perm)), PermuteTokens(layer.TokenMixing.forward(x), perm));
+        var tokenGap = MaxAbsDiff(layer.TokenMixing.forward(pi.PermuteTokens(x)), pi.PermuteTokens(layer.TokenMixing.forward(x)));
         Assert.True(tokenGap > 1e-2, $"token-mixing commuted with a permutation (gap {tokenGap})");
 
         // channel-mixing acts on each token alone: f(ΠX) = Πf(X)
-        var channelGap = MaxAbsDiff(layer.ChannelMixing.forward(PermuteTokens(x, perm)), PermuteTokens(layer.ChannelMixing.forward(x), perm));
+        var channelGap = MaxAbsDiff(layer.ChannelMixing.forward(pi.PermuteTokens(x)), pi.PermuteTokens(layer.ChannelMixing.forward(x)));
         Assert.True(channelGap < 1e-5, $"channel-mixing gap {channelGap}");
     }
 
@@ -101,12 +100,12 @@ public class PermutationTests
         using var vit = (VitClassifier)ModelZoo.Build(config, seed: 4);
         using var _ = no_grad();
         var x = Randn(104, 2, 64, 128);
-        var perm = Permutation(64, seed: 5);
+        using var pi = FixedPermutation.Patches(4, seed: 5);
 
         var attention = vit.Blocks[0].Attention;
-        Assert.True(MaxAbsDiff(attention.forward(PermuteTokens(x, perm)), PermuteTokens(attention.forward(x), perm)) < 1e-5);
+        Assert.True(MaxAbsDiff(attention.forward(pi.PermuteTokens(x)), pi.PermuteTokens(attention.forward(x))) < 1e-5);
         // the whole encoder (6 blocks of attention + MLP) too
-        Assert.True(MaxAbsDiff(vit.Encode(PermuteTokens(x, perm)), PermuteTokens(vit.Encode(x), perm)) < 1e-4);
+        Assert.True(MaxAbsDiff(vit.Encode(pi.PermuteTokens(x)), pi.PermuteTokens(vit.Encode(x))) < 1e-4);
     }
 
     [Fact]
@@ -115,7 +114,8 @@ public class PermutationTests
         using var scope = NewDisposeScope();
         var noPosition = (VitConfig)ModelZoo.Get("vit-cifar") with { PositionEmbedding = false, ClsToken = false };
         var images = Randn(105, 2, 3, 32, 32);
-        var shuffled = ShufflePatches(images, 4, Permutation(64, seed: 6));
+        using var patchShuffle = FixedPermutation.Patches(4, seed: 6);
+        var shuffled = patchShuffle.Apply(images);
         using var _ = no_grad();
 
         using var blind = ModelZoo.Build(noPosition, seed: 1);

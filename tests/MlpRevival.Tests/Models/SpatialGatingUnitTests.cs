@@ -1,3 +1,4 @@
+using MlpRevival.Data;
 using MlpRevival.Models;
 using TorchSharp;
 using static MlpRevival.Tests.Models.ModelTestKit;
@@ -49,9 +50,9 @@ public class SpatialGatingUnitTests
         using var scope = NewDisposeScope();
         var block = new GmlpBlock(dim: 32, ffn: 192, tokens: 16);
         var x = Randn(103, 1, 16, 32);
-        var perm = Permutation(16, seed: 1);
-        var permutedThenBlock = block.forward(PermuteTokens(x, perm));
-        var blockThenPermuted = PermuteTokens(block.forward(x), perm);
+        using var pi = FixedPermutation.Patches(4, seed: 1, height: 16, width: 16);   // Π: an order of 16 tokens
+        var permutedThenBlock = block.forward(pi.PermuteTokens(x));
+        var blockThenPermuted = pi.PermuteTokens(block.forward(x));
         Assert.True(MaxAbsDiff(permutedThenBlock, blockThenPermuted) < 1e-4);
     }
 

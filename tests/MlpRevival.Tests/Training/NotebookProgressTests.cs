@@ -1,5 +1,5 @@
 using MlpRevival.Training;
-using static MlpRevival.Tests.Runner.TestNotebooks;
+using static MlpRevival.Tests.Notebooks.TestNotebooks;
 
 namespace MlpRevival.Tests.Training;
 
