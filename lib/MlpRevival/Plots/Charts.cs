@@ -34,35 +34,47 @@ public static partial class Charts
             var run = list[r];
             var color = Color.fromHex(Style.Palette[r % Style.Palette.Length]);
             var epochs = run.Epochs.Select(e => e.Epoch).ToList();
-            string Label(string split) => list.Count == 1 ? split : $"{run.Name} · {split}";
-            GenericChart Line(IEnumerable<double?> values, string split, bool legend)
+            bool tested = run.Epochs.Any(e => e.TestLoss is not null);
+            // One run: a legend entry per split. Several: one entry per run (its colour; the loss panel's
+            // title says which dash is which), and clicking it shows or hides both of the run's lines.
+            string Group(string split) => list.Count == 1 ? split : run.Name;
+            bool Legend(string split) => list.Count == 1 || split == (tested ? "test" : "train");
+            GenericChart Line(IEnumerable<double?> values, string split, bool lossPanel)
             {
                 var points = epochs.Zip(values).Where(p => p.Second is { } v && double.IsFinite(v)).ToList();
+                string label = list.Count == 1 ? split : $"{run.Name} · {split}";
                 var line = CSharpChart.Line<int, double, string>(
-                    points.Select(p => p.First), points.Select(p => p.Second!.Value), ShowMarkers: true, Name: Label(split),
-                    ShowLegend: legend, LineColor: color, MarkerColor: color,
+                    points.Select(p => p.First), points.Select(p => p.Second!.Value), ShowMarkers: true,
+                    Name: list.Count == 1 ? split : run.Name, ShowLegend: lossPanel && Legend(split), LineColor: color, MarkerColor: color,
                     LineDash: split == "train" ? StyleParam.DrawingStyle.Dash : StyleParam.DrawingStyle.Solid);
-                return Style.Traces(line, new Dictionary<string, object> { ["legendgroup"] = Label(split) });
+                return Style.Traces(line, new Dictionary<string, object>
+                {
+                    ["legendgroup"] = Group(split),
+                    ["hovertemplate"] = label + (lossPanel ? "<br>epoch %{x}: loss %{y:.4f}" : "<br>epoch %{x}: %{y:.1%}") + "<extra></extra>",
+                });
             }
             loss.Add(Line(run.Epochs.Select(e => (double?)e.TrainLoss), "train", true));
             accuracy.Add(Line(run.Epochs.Select(e => (double?)e.TrainTop1), "train", false));
-            if (run.Epochs.Any(e => e.TestLoss is not null))
+            if (tested)
             {
                 loss.Add(Line(run.Epochs.Select(e => e.TestLoss), "test", true));
                 accuracy.Add(Line(run.Epochs.Select(e => e.TestTop1), "test", false));
             }
         }
+        string lossTitle = list.Count == 1 ? "cross-entropy loss" : "cross-entropy loss (dashed: train, solid: test)";
         var chart = CSharpChart.Grid([CSharpChart.Combine(loss), CSharpChart.Combine(accuracy)], 1, 2,
-                                     SubPlotTitles: new[] { "cross-entropy loss", "top-1 accuracy" }, XGap: 0.12);
+                                     SubPlotTitles: new[] { lossTitle, "top-1 accuracy" }, XGap: 0.12);
         chart = Style.Page(chart, Style.FullWidth, 420, title ?? (list.Count == 1 ? $"{list[0].Name}: training curves" : "training curves"));
         return Style.Layout(chart, l =>
         {
             Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "epoch"))), ("dtick", 1), ("gridcolor", "#eee")));
             Style.Axis(l, "xaxis2", Dict(("title", Dict(("text", "epoch"))), ("dtick", 1), ("gridcolor", "#eee")));
-            Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "loss"))), ("gridcolor", "#eee")));
-            Style.Axis(l, "yaxis2", Dict(("title", Dict(("text", "accuracy"))), ("tickformat", ".0%"), ("gridcolor", "#eee")));
-            l.SetProperty("legend", Dict(("orientation", "h"), ("y", -0.18)));
-            l.SetProperty("margin", Dict(("l", 60), ("r", 20), ("t", 70), ("b", 90)));
+            // No y axis titles: the panel titles name both, and a second panel's y title collides with its tick labels.
+            Style.Axis(l, "yaxis", Dict(("gridcolor", "#eee")));
+            Style.Axis(l, "yaxis2", Dict(("gridcolor", "#eee")));
+            Style.Axis(l, "yaxis2", Style.PercentAxis);
+            Style.LegendBelow(l);
+            Style.Margin(l, 60, 20, 70, 110);
         });
     }
 
@@ -79,7 +91,8 @@ public static partial class Charts
         return Style.Layout(chart, l =>
         {
             l.SetProperty("barmode", "group");
-            Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "accuracy"))), ("tickformat", ".0%"), ("range", new[] { 0.0, 1.08 }), ("gridcolor", "#eee")));
+            Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "accuracy"))), ("range", new[] { 0.0, 1.08 }), ("gridcolor", "#eee")));
+            Style.Axis(l, "yaxis", Style.PercentAxis);
             Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "the true class is among the k highest scores")))));
         });
     }
@@ -111,17 +124,18 @@ public static partial class Charts
         {
             // plotly.js's "Blues" runs dark → light: reversed, so that more is darker.
             ["zmin"] = 0, ["zmax"] = 1, ["colorscale"] = "Blues", ["reversescale"] = true,
-            ["colorbar"] = Dict(("title", Dict(("text", "share of row"))), ("tickformat", ".0%")),
+            ["colorbar"] = Dict(("title", Dict(("text", "share of row"))), ("tickformat", "~%")),
             ["hovertemplate"] = "true %{y}, predicted %{x}: %{z:.1%}<extra></extra>",
         });
         long total = 0, correct = 0;
         for (int i = 0; i < n; i++) for (int j = 0; j < n; j++) { total += counts[i, j]; if (i == j) correct += counts[i, j]; }
-        chart = Style.Page(chart, 720, 640, title ?? $"confusion matrix ({total:N0} test images, {(double)correct / Math.Max(total, 1):P1} correct)");
+        title ??= $"confusion matrix ({total:N0} test images, {(double)correct / Math.Max(total, 1):P1} correct)";
+        chart = Style.Page(chart, Math.Clamp(Style.TitleWidth(title), 720, Style.FullWidth), 640, title);
         return Style.Layout(chart, l =>
         {
             Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "predicted class"))), ("side", "bottom"), ("tickangle", -35)));
             Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "true class"))), ("autorange", "reversed"), ("scaleanchor", "x")));
-            l.SetProperty("margin", Dict(("l", 130), ("r", 20), ("t", 60), ("b", 100)));   // fits "automobile" and the axis title
+            Style.Margin(l, 130, 20, 60, 100);   // fits "automobile" and the axis title
         });
     }
 
@@ -169,7 +183,7 @@ public static partial class Charts
             })).ToList();
         var grid = CSharpChart.Grid(charts, rows, cols, SubPlotTitles: panels.Select(p => p.Title).ToList(), XGap: 0.08, YGap: 0.12);
         int cell = cols switch { 1 => 420, 2 => 380, 3 => 290, _ => 220 };
-        grid = Style.Page(grid, Math.Min(Style.FullWidth, cols * cell + 120), rows * cell + 90, title);
+        grid = Style.Page(grid, Math.Min(Style.FullWidth, Math.Max(cols * cell + 120, Style.TitleWidth(title))), rows * cell + 90, title);
         return Style.Layout(grid, l =>
         {
             for (int i = 1; i <= panels.Count; i++)
@@ -178,7 +192,7 @@ public static partial class Charts
                 Style.Axis(l, "xaxis" + suffix, Dict(("constrain", "domain"), ("showgrid", false), ("zeroline", false)));
                 Style.Axis(l, "yaxis" + suffix, Dict(("autorange", "reversed"), ("scaleanchor", "x" + suffix), ("constrain", "domain"), ("showgrid", false), ("zeroline", false)));
             }
-            l.SetProperty("margin", Dict(("l", 50), ("r", 30), ("t", 80), ("b", 40)));
+            Style.Margin(l, 50, 30, 80, 40);
         });
     }
 

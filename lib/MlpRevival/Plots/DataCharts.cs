@@ -157,14 +157,14 @@ public static partial class Charts
             ["zmin"] = -range, ["zmax"] = range, ["zmid"] = 0, ["colorscale"] = "RdBu", ["showscale"] = false,
             ["hovertemplate"] = "%{y}, %{x}: %{z}<extra></extra>",
         });
-        // Wide enough for the title too (about 7 px per character of the 13 px font).
-        int width = Math.Min(Style.FullWidth, Math.Max(Math.Max(260, cols * cellSize + 140), 7 * title.Length + 40));
+        // Wide enough for the title too.
+        int width = Math.Min(Style.FullWidth, Math.Max(Math.Max(260, cols * cellSize + 140), Style.TitleWidth(title)));
         chart = Style.Page(chart, width, Math.Max(200, rows * cellSize + 110), title);
         chart = Style.Layout(chart, l =>
         {
             Style.Axis(l, "xaxis", Dict(("side", "top"), ("showgrid", false), ("zeroline", false)));
             Style.Axis(l, "yaxis", Dict(("autorange", "reversed"), ("showgrid", false), ("zeroline", false)));
-            l.SetProperty("margin", Dict(("l", 110), ("r", 20), ("t", 90), ("b", 20)));
+            Style.Margin(l, 110, 20, 90, 20);
         });
         return cellCategories is null ? chart : ColourByCategory(chart, cellCategories, categoryColours!, rows, cols);
     }
@@ -219,8 +219,8 @@ public static partial class Charts
         Style.Axis(l, "xaxis", Dict(("title", Dict(("text", xTitle)))));
         var y = new List<(string, object)> { ("title", Dict(("text", yTitle))), ("gridcolor", "#eee") };
         if (logY) y.Add(("type", "log"));
-        if (percent) y.Add(("tickformat", ".0%"));
         Style.Axis(l, "yaxis", Dict(y.ToArray()));
-        l.SetProperty("legend", Dict(("orientation", "h"), ("y", -0.2)));
+        if (percent) Style.Axis(l, "yaxis", Style.PercentAxis);
+        if (GenericChart.getTraces(chart).Count() > 1) Style.LegendBelow(l, bottomMargin: 100);
     });
 }

@@ -51,12 +51,16 @@ public static class ImageGrid
         var source = "data:image/png;base64," + Convert.ToBase64String(Png.EncodeRgb(canvas, width, height));
 
         var chart = CSharpChart.Image<int>(Source: source);
-        int topMargin = title is null ? 10 : 50;
+        int topMargin = title is null ? 10 : 50 + Style.ToolbarBand;
         chart = Style.Layout(chart, l =>
         {
-            l.SetProperty("width", (int)Math.Round(width * scale) + 40);
+            if (title is not null) Style.Title(l, title);
+            // Wide enough for the title too; the tiles keep their size, on the left (the x axis's domain ends where the image does).
+            int imageWidth = (int)Math.Round(width * scale);
+            int chartWidth = Math.Max(imageWidth + 40, title is null ? 0 : Math.Min(Style.FullWidth, Style.TitleWidth(title)));
+            l.SetProperty("width", chartWidth);
             l.SetProperty("height", (int)Math.Round(height * scale) + topMargin + 10);
-            l.SetProperty("margin", new Dictionary<string, object> { ["l"] = 20, ["r"] = 20, ["t"] = topMargin, ["b"] = 10 });
+            Style.Margin(l, 20, 20, title is null ? 10 : 50, 10);
             l.SetProperty("paper_bgcolor", "white");
             l.SetProperty("plot_bgcolor", "white");
             if (text is not null)
@@ -69,7 +73,7 @@ public static class ImageGrid
             var axis = new Dictionary<string, object> { ["visible"] = false, ["showgrid"] = false, ["zeroline"] = false };
             Style.Axis(l, "xaxis", axis);
             Style.Axis(l, "yaxis", axis);
-            if (title is not null) l.SetProperty("title", new Dictionary<string, object> { ["text"] = title, ["x"] = 0.02, ["xanchor"] = "left" });
+            Style.Axis(l, "xaxis", new Dictionary<string, object> { ["domain"] = new[] { 0.0, Math.Min(1.0, (double)imageWidth / (chartWidth - 40)) } });
         });
         return chart;
     }

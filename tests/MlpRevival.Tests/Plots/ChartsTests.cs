@@ -27,14 +27,16 @@ public class ChartsTests
         var traces = figure["data"]!.AsArray();
         Assert.Equal(8, traces.Count);                                     // 2 runs × (train, test) × (loss, accuracy)
         var names = traces.Select(t => t!["name"]!.GetValue<string>()).ToList();
-        Assert.Contains("mixer · train", names);
-        Assert.Contains("gmlp · test", names);
-        var mixerTestLoss = traces.Single(t => t!["name"]!.GetValue<string>() == "mixer · test" && t["xaxis"]?.GetValue<string>() is null or "x");
+        Assert.Equal(4, names.Count(n => n == "mixer"));
+        Assert.Contains(traces, t => t!["hovertemplate"]!.GetValue<string>().StartsWith("gmlp · train<br>"));
+        var mixerTestLoss = traces.Single(t => t!["name"]!.GetValue<string>() == "mixer" && t["line"]!["dash"]?.GetValue<string>() is null or "solid" && t["xaxis"]?.GetValue<string>() is null or "x");
         Assert.Equal([2.1, 1.7, 1.5], Numbers(mixerTestLoss!["y"]));
         Assert.Equal([1.0, 2, 3], Numbers(mixerTestLoss["x"]));
         var layout = figure["layout"]!;
         Assert.Equal("epoch", layout["xaxis"]!["title"]!["text"]!.GetValue<string>());
-        Assert.Equal(".0%", layout["yaxis2"]!["tickformat"]!.GetValue<string>());
+        var inLegend = traces.Where(t => t!["showlegend"]?.GetValue<bool>() != false).Select(t => t!["name"]!.GetValue<string>());
+        Assert.Equal(["mixer", "gmlp"], inLegend);                          // one entry per run; the loss panel's title explains the dashes
+        Assert.Contains(layout["annotations"]!.AsArray(), a => a!["text"]!.GetValue<string>().Contains("dashed: train"));
         Assert.Equal("training curves", layout["title"]!["text"]!.GetValue<string>());
         Assert.Contains(ChartHtml.CssClass, ChartHtml.Render(Charts.Curves(a)));
     }

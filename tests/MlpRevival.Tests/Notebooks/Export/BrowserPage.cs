@@ -23,19 +23,27 @@ public static class BrowserPage
 {
     public const string Chromium = "/usr/bin/chromium";
 
-    public static async Task<PageCheck> CheckAsync(string htmlFile, string screenshotFile)
+    /// <summary>Headless Chromium, as root in a container and with no network to phone home to.</summary>
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
         if (!File.Exists(Chromium))
             throw new InvalidOperationException($"{Chromium} is missing: tests/run installs Debian's chromium package (apt-get install chromium).");
-        using var playwright = await Playwright.CreateAsync();
-        await using var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
         {
             ExecutablePath = Chromium,
             Headless = true,
-            // As root in a container, and with no network to phone home to.
             Args = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
                     "--disable-component-update", "--disable-sync", "--disable-dev-shm-usage"],
         });
+        return (playwright, browser);
+    }
+
+    public static async Task<PageCheck> CheckAsync(string htmlFile, string screenshotFile)
+    {
+        var (playwright, browser) = await LaunchAsync();
+        using var _ = playwright;
+        await using var __ = browser;
         var page = await browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1100, Height = 900 } });
         var errors = new List<string>();
         var blocked = new List<string>();
