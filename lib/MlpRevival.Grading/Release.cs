@@ -45,7 +45,39 @@ public static class Release
             cell.Json["execution_count"] = null;
             cell.Metadata.Remove("execution");
         }
+        AddWorkingNote(student);
         return student;
+    }
+
+    /// <summary>Tag of the markdown cell <see cref="AddWorkingNote"/> adds: not graded, not locked, the student's to read.</summary>
+    public const string WorkingNoteTag = "release-note";
+
+    /// <summary>
+    /// Tells students, under the notebook's title, that an unsolved exercise stops Run All at its
+    /// stub and how to run past it. A plain markdown cell (no nbgrader metadata): the grader builds
+    /// from the instructor's notebook and takes only solution cells from a submission.
+    /// </summary>
+    static void AddWorkingNote(NotebookDocument student)
+    {
+        int exercises = GradingCell.All(student).Count(c => c.Role == GradingRole.Solution);
+        if (exercises == 0) return;
+        var text = $"""
+            > **Working on this notebook.** It has {exercises} exercise{(exercises == 1 ? "" : "s")}: cells whose answer is a line `{Regions.Stub("…")}` until you write it.
+            > **Run All stops at the first unsolved exercise** — an exception ends the run, so nothing below it executes.
+            > To go on without solving it yet, run from the cell after it: in VS Code, select that cell and choose
+            > **Execute Cell and Below** (the arrow beside the cell's run button); in Jupyter, **Run → Run Selected Cell and All Below**.
+            > The cell after each exercise runs its visible tests (the grader adds hidden ones); come back to an exercise at any time.
+            """;
+        var taken = student.Cells.Select(c => c.Id).ToHashSet();
+        var note = new JsonObject
+        {
+            ["cell_type"] = "markdown",
+            ["id"] = NotebookDocument.NewCellId(taken),
+            ["metadata"] = new JsonObject { ["tags"] = new JsonArray(WorkingNoteTag) },
+            ["source"] = NotebookDocument.ToLines(text),
+        };
+        int afterTitle = student.Cells.Count > 0 && !student.Cells[0].IsCode ? 1 : 0;
+        student.CellArray.Insert(afterTitle, note);
     }
 
     /// <summary>Writes the student version of <paramref name="instructorPath"/> into <paramref name="outputDirectory"/>.</summary>

@@ -13,6 +13,32 @@ public class ReleaseTests
     static NotebookCell ById(NotebookDocument notebook, string gradeId) =>
         notebook.Cells.Single(c => GradingCell.Of(c).GradeId == gradeId);
 
+    static bool IsWorkingNote(NotebookCell cell) =>
+        cell.Metadata["tags"]?.AsArray().Any(t => t?.GetValue<string>() == Release.WorkingNoteTag) == true;
+
+    [Fact]
+    public void Students_are_told_under_the_title_that_run_all_stops_at_an_unsolved_exercise_and_how_to_go_on()
+    {
+        var instructor = Instructor();
+        var student = Release.StudentVersion(instructor);
+        Assert.Equal(instructor.Cells.Count + 1, student.Cells.Count);
+        var note = Assert.Single(student.Cells, IsWorkingNote);
+        Assert.Equal(1, student.Cells.ToList().FindIndex(IsWorkingNote));                  // right under the title
+        Assert.False(note.IsCode);
+        Assert.Null(note.Metadata["nbgrader"]);                                             // not graded, not a cell the grader compares
+        int exercises = GradingCell.All(instructor).Count(c => c.Role == GradingRole.Solution);
+        Assert.Contains($"It has {exercises} exercises", note.Source);
+        Assert.Contains("Run All stops at the first unsolved exercise", note.Source);
+        Assert.Contains("Execute Cell and Below", note.Source);
+        Assert.Contains("Run Selected Cell and All Below", note.Source);
+        // The stub the note quotes is the one students get.
+        Assert.Contains(Regions.Stub("…"), note.Source);
+
+        // A notebook without exercises gets no note.
+        var plain = NotebookDocument.Parse("""{"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [{"cell_type": "markdown", "id": "t", "metadata": {}, "source": "# Title"}]}""", "plain.ipynb");
+        Assert.DoesNotContain(Release.StudentVersion(plain).Cells, IsWorkingNote);
+    }
+
     [Fact]
     public void Solutions_become_a_throwing_stub_that_keeps_the_hints_and_the_signature()
     {
@@ -41,7 +67,7 @@ public class ReleaseTests
     public void Every_non_solution_cell_is_locked_with_the_fingerprint_of_its_released_source()
     {
         var student = Release.StudentVersion(Instructor());
-        foreach (var cell in student.Cells)
+        foreach (var cell in student.Cells.Where(c => !IsWorkingNote(c)))
         {
             var graded = GradingCell.Of(cell);
             if (graded.Role == GradingRole.Solution) { Assert.Null(graded.Checksum); continue; }
