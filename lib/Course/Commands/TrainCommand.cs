@@ -21,9 +21,13 @@ static class TrainCommand
 {
     /// <summary>`course train` over the course's model registry (course cost --list names them).</summary>
     public static Command Create() =>
-        Create((name, seed, device) => ModelZoo.Build(ModelZoo.Get(name), seed, device), ModelZoo.Names);
+        Create((name, seed, device) => ModelZoo.Build(ModelZoo.Get(name), seed, device), ModelZoo.Names,
+               name => (ModelZoo.Get(name).ImageSize, ModelZoo.Get(name).Classes));
 
-    public static Command Create(Func<string, int, Device, nn.Module<Tensor, Tensor>> buildModel, IEnumerable<string> names)
+    /// <param name="inputOf">The image side and class count a config is built for, checked against the data
+    /// before a model is built (a 224² ImageNet config on 32² CIFAR-10 otherwise fails deep inside libtorch).</param>
+    public static Command Create(Func<string, int, Device, nn.Module<Tensor, Tensor>> buildModel, IEnumerable<string> names,
+                                 Func<string, (int ImageSize, int Classes)>? inputOf = null)
     {
         var known = names.ToList();
         var config = new Argument<string>("config") { Description = $"The model configuration: {string.Join(", ", known)}." };
@@ -125,6 +129,13 @@ static class TrainCommand
                     AnsiConsole.MarkupLine($"[yellow]No checkpoint at {Markup.Escape(run.CheckpointPath!)} yet: starting a new run.[/]");
                 AnsiConsole.MarkupLine($"[grey]data: {Markup.Escape(train.ToString())}; test: {test.Count:N0} images; pipeline: {Markup.Escape(pipeline.ToString())}[/]");
 
+                if (inputOf?.Invoke(name) is { } wants && (wants.ImageSize != train.Height || wants.ImageSize != train.Width || wants.Classes != train.ClassNames.Count))
+                {
+                    var fitting = known.Where(n => inputOf(n) == (train.Height, train.ClassNames.Count)).ToList();
+                    CliError.Write($"{name} is built for {wants.ImageSize}×{wants.ImageSize} images and {wants.Classes} classes; the data has {train.Height}×{train.Width} images " +
+                                   $"and {train.ClassNames.Count} classes. Train a config built for them ({string.Join(", ", fitting)}); `course cost {name}` shows what {name} costs.");
+                    return 2;
+                }
                 using var model = buildModel(name, (int)run.Seed, chosen);
                 if (parse.GetValue(measureData))
                 {

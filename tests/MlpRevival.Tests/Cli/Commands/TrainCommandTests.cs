@@ -46,6 +46,13 @@ public class TrainCommandTests
         Assert.Equal(2, badLr.ExitCode);
         Assert.Contains("--lr -1: give a learning rate above 0", badLr.Stdout);
 
+        // An ImageNet config on CIFAR-10: said before a model is built, not a libtorch stack trace from its first batch.
+        var imageNet = await CourseProcess.RunAsync(["train", "mixer-s32", "--data", Sample, "--samples", "10", "--test-samples", "10", "--epochs", "1"]);
+        Assert.Equal(2, imageNet.ExitCode);
+        Assert.Contains("mixer-s32 is built for 224×224 images and 1000 classes; the data has 32×32 images and 10 classes", imageNet.Stdout);
+        Assert.Contains("mixer-cifar", imageNet.Stdout);
+        Assert.DoesNotContain("   at ", imageNet.Stdout + imageNet.Stderr);
+
         var resume = await CourseProcess.RunAsync(["train", "flatten-mlp-32", "--data", Sample, "--resume"]);
         Assert.Equal(2, resume.ExitCode);
         Assert.Contains("--resume needs --checkpoint", resume.Stdout);
