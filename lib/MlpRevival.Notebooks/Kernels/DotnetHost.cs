@@ -24,18 +24,24 @@ public static class DotnetHost
     /// <summary>Runs `dotnet args…` to completion and returns its exit code and combined output.</summary>
     public static async Task<(int ExitCode, string Output)> RunAsync(IEnumerable<string> arguments, string? workingDirectory, TimeSpan limit)
     {
-        var start = new ProcessStartInfo(Path)
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory,
-        };
+        var start = new ProcessStartInfo(Path) { WorkingDirectory = workingDirectory ?? Environment.CurrentDirectory };
         foreach (var a in arguments) start.ArgumentList.Add(a);
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         start.Environment["DOTNET_NOLOGO"] = "1";
+        return await RunAsync(start, limit);
+    }
+
+    /// <summary>
+    /// Runs any process to completion (its output redirected) and returns its exit code and output,
+    /// stdout then stderr; past <paramref name="limit"/> it is killed with its children and the exit
+    /// code is -1, the output saying so and holding what it wrote.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output)> RunAsync(ProcessStartInfo start, TimeSpan limit)
+    {
+        start.RedirectStandardOutput = true;
+        start.RedirectStandardError = true;
+        start.UseShellExecute = false;
         using var process = Process.Start(start)!;
-        var output = new StringBuilder();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         using var cancel = new CancellationTokenSource(limit);
@@ -43,10 +49,9 @@ public static class DotnetHost
         catch (OperationCanceledException)
         {
             process.Kill(entireProcessTree: true);
-            return (-1, $"dotnet {string.Join(' ', start.ArgumentList)} did not finish within {limit.TotalSeconds:0} s");
+            return (-1, $"{start.FileName} {string.Join(' ', start.ArgumentList)} did not finish within {limit.TotalSeconds:0} s\n{await stdout}{await stderr}");
         }
-        output.Append(await stdout).Append(await stderr);
-        return (process.ExitCode, output.ToString());
+        return (process.ExitCode, new StringBuilder(await stdout).Append(await stderr).ToString());
     }
 }
 

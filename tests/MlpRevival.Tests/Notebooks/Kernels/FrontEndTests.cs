@@ -178,21 +178,11 @@ public class FrontEndTests
         return null;
     }
 
-    static async Task<(int ExitCode, string Output)> Process(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> env, TimeSpan limit)
+    static Task<(int ExitCode, string Output)> Process(string file, IEnumerable<string> args, IReadOnlyDictionary<string, string> env, TimeSpan limit)
     {
-        var start = new ProcessStartInfo(file) { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
+        var start = new ProcessStartInfo(file);
         foreach (var a in args) start.ArgumentList.Add(a);
         foreach (var (k, v) in env) start.Environment[k] = v;
-        using var process = System.Diagnostics.Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(limit);
-        try { await process.WaitForExitAsync(cancel.Token); }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            return (-1, $"{file} did not finish within {limit}\n{await stdout}\n{await stderr}");
-        }
-        return (process.ExitCode, await stdout + "\n" + await stderr);
+        return DotnetHost.RunAsync(start, limit);
     }
 }
