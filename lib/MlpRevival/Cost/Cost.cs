@@ -181,8 +181,12 @@ public static partial class Cost
             LayerNorm(dim, tokens, "norm2"),
             Mlp(dim, mlpHidden, tokens));
 
-    /// <summary>A ResNet BasicBlock on an H×W input: two 3×3 convs + BNs, and a 1×1 conv + BN shortcut when the shape changes.</summary>
-    public static CostRow BasicBlock(long inChannels, long outChannels, long stride, long height, long width, string name = "basic block")
+    /// <summary>
+    /// A ResNet BasicBlock on an H×W input: two 3×3 convs + BNs; where the shape changes, a 1×1 conv + BN
+    /// shortcut (<paramref name="projection"/>, option B) or the parameter-free zero-padding shortcut (option A, no row).
+    /// </summary>
+    public static CostRow BasicBlock(long inChannels, long outChannels, long stride, long height, long width, string name = "basic block",
+                                     bool projection = true)
     {
         var conv1 = Conv2d(inChannels, outChannels, 3, height, width, stride, padding: 1, bias: false, name: "conv1");
         long h = conv1.OutputShape[1], w = conv1.OutputShape[2];
@@ -191,11 +195,13 @@ public static partial class Cost
             conv1, BatchNorm2d(outChannels, h, w, "bn1"),
             Conv2d(outChannels, outChannels, 3, h, w, padding: 1, bias: false, name: "conv2"), BatchNorm2d(outChannels, h, w, "bn2"),
         };
-        if (stride != 1 || inChannels != outChannels)
+        if ((stride != 1 || inChannels != outChannels) && projection)
         {
             parts.Add(Conv2d(inChannels, outChannels, 1, height, width, stride, bias: false, name: "shortcut conv"));
             parts.Add(BatchNorm2d(outChannels, h, w, "shortcut bn"));
         }
+        else if (stride != 1 || inChannels != outChannels)
+            parts.Add(new CostRow("shortcut (subsample, zero-pad)", [outChannels, h, w], 0, 0));
         return CostRow.Group(name, [outChannels, h, w], [.. parts]);
     }
 

@@ -31,6 +31,20 @@ public sealed record CostRow(string Layer, IReadOnlyList<long> OutputShape, long
 
     /// <summary>"196×768"</summary>
     public string Shape => Cost.FormatShape(OutputShape);
+
+    /// <summary>The part named <paramref name="layer"/> ("conv3×3", "shortcut conv").</summary>
+    public CostRow Part(string layer) =>
+        Parts.SingleOrDefault(p => p.Layer == layer)
+        ?? throw new ArgumentException($"{Layer} has no part '{layer}' (parts: {string.Join(", ", Parts.Select(p => p.Layer))}).", nameof(layer));
+
+    /// <summary>Height of an image-shaped output [C, H, W].</summary>
+    public long Height => OutputShape.Count == 3 ? OutputShape[1] : throw new InvalidOperationException($"{Layer} outputs {Shape}, not [C, H, W].");
+
+    /// <summary>Width of an image-shaped output [C, H, W].</summary>
+    public long Width => OutputShape.Count == 3 ? OutputShape[2] : throw new InvalidOperationException($"{Layer} outputs {Shape}, not [C, H, W].");
+
+    /// <summary>Channels of an image-shaped output [C, H, W].</summary>
+    public long Channels => OutputShape.Count == 3 ? OutputShape[0] : throw new InvalidOperationException($"{Layer} outputs {Shape}, not [C, H, W].");
 }
 
 /// <summary>
@@ -41,6 +55,11 @@ public sealed record CostReport(ModelConfig Config, IReadOnlyList<CostRow> Rows)
 {
     /// <summary>Total trainable parameters.</summary>
     public long Params => Rows.Sum(r => r.Params);
+
+    /// <summary>The stage named <paramref name="layer"/> ("fc1", "stage2.block1").</summary>
+    public CostRow Row(string layer) =>
+        Rows.SingleOrDefault(r => r.Layer == layer)
+        ?? throw new ArgumentException($"{Name} has no row '{layer}' (rows: {string.Join(", ", Rows.Select(r => r.Layer))}).", nameof(layer));
 
     /// <summary>Total multiply-accumulates of one forward pass on one image.</summary>
     public long Macs => Rows.Sum(r => r.Macs);

@@ -51,6 +51,9 @@ public static partial class Cifar10
     public const string Url = "https://www.cs.toronto.edu/~kriz/cifar-10-binary.tar.gz";
     public const string ArchiveName = "cifar-10-binary.tar.gz";
     public const string ArchiveMd5 = "c32a1d4ab5d03f1284b67883e8d87530";
+
+    /// <summary>Size of the official <see cref="ArchiveName"/>, in bytes: what a first download fetches.</summary>
+    public const long ArchiveBytes = 170_052_171;
     public const string FolderName = "cifar-10-batches-bin";
     public const string MetaFileName = "batches.meta.txt";
     public const string TestFileName = "test_batch.bin";

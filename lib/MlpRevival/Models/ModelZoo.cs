@@ -41,7 +41,7 @@ public static class ModelZoo
 
         // The seeds' flatten-MLP at 224²: the first layer is the seeds' cost example (150528 → 1024);
         // a second hidden layer of 1024 as in the seed's TraditionalFlattenMLP, then 1000 classes.
-        new("flatten-mlp-224", new FlattenMlpConfig { Widths = [1024, 1024] }, "flatten-MLP 150528 → 1024 → 1024 → 1000 (seed)"),
+        new("flatten-mlp-224", new FlattenMlpConfig { Widths = [2048, 1024] }, "seed TraditionalFlattenMLP: 150528 → 2048 → 1024 → 1000"),
         // The seed's IsotropicMLP: every hidden layer 2048 wide (the "isotropic" side of its shape table).
         new("flatten-mlp-isotropic-224", new FlattenMlpConfig { Widths = [2048, 2048, 2048, 2048] },
             "flatten-MLP 150528 → 4×2048 → 1000 (seed IsotropicMLP)"),
@@ -76,9 +76,12 @@ public static class ModelZoo
                 ImageSize = 32, Classes = 10, PatchSize = 4, Blocks = 6, EmbedDim = 128, ChannelHidden = 768, Heads = 4, AttentionDim = 64,
             },
             "aMLP: gmlp-cifar + tiny attention (d_attn 64)"),
-        // ResNet-20 of He et al. §4.2 (3 stages × 3 BasicBlocks, 16/32/64 channels), ≈0.27M params, ≈41M MACs.
-        new("resnet-cifar", new ResNetConfig { ImageSize = 32, Classes = 10, BlocksPerStage = 3, Widths = [16, 32, 64] },
-            "ResNet-20 (He et al. 2016 CIFAR): 16/32/64 channels, 3 blocks per stage"),
+        // ResNet-20 of He et al. §4.2 (3 stages × 3 BasicBlocks, 16/32/64 channels, zero-padding shortcuts), 269,722 params (the paper's 0.27M).
+        new("resnet-cifar", new ResNetConfig
+            {
+                ImageSize = 32, Classes = 10, BlocksPerStage = 3, Widths = [16, 32, 64], Shortcut = ResNetShortcut.ZeroPad,
+            },
+            "ResNet-20 (He et al. 2016 CIFAR): 16/32/64 channels, 3 blocks per stage, zero-padding shortcuts (option A)"),
         // A tiny ViT: patch 4 → 64 patches + CLS, width 128, 6 blocks, 4 heads, MLP 256. ≈0.81M params, ≈58M MACs.
         new("vit-cifar", new VitConfig { ImageSize = 32, Classes = 10, PatchSize = 4, Blocks = 6, EmbedDim = 128, Heads = 4, ChannelHidden = 256 },
             "tiny ViT patch 4 + CLS, 6 blocks, width 128, 4 heads, MLP 256"),

@@ -6,11 +6,19 @@ namespace MlpRevival.Models;
 
 /// <summary>
 /// A CIFAR ResNet (He et al. 2016, §4.2): 3×3 stem, then stages of BasicBlocks (two 3×3 conv + BN,
-/// identity shortcut; a 1×1 conv + BN projection where the shape changes), stride 2 at the start of
-/// every stage but the first, global average pooling, linear head. Depth = 6·BlocksPerStage + 2.
+/// identity shortcut; where the shape changes, the paper's parameter-free option A by default, or a
+/// 1×1 conv + BN projection, option B), stride 2 at the start of every stage but the first, global
+/// average pooling, linear head. Depth = 6·BlocksPerStage + 2.
 /// </summary>
 public sealed record ResNetConfig : ModelConfig
 {
+    /// <summary>
+    /// The shortcut of a block that changes resolution or width. He et al.'s CIFAR networks use
+    /// <see cref="ResNetShortcut.ZeroPad"/> (§4.2: "identity shortcuts in all cases", option A):
+    /// ResNet-20 then has 0.27M parameters (269,722).
+    /// </summary>
+    public ResNetShortcut Shortcut { get; init; } = ResNetShortcut.ZeroPad;
+
     /// <summary>BasicBlocks in every stage (3 for ResNet-20).</summary>
     public required int BlocksPerStage { get; init; }
 
@@ -43,7 +51,8 @@ public sealed record ResNetConfig : ModelConfig
             for (int b = 0; b < BlocksPerStage; b++)
             {
                 long stride = s > 0 && b == 0 ? 2 : 1;
-                var block = Cost.BasicBlock(channels, Widths[s], stride, size, size, $"stage{s + 1}.block{b + 1}");
+                var block = Cost.BasicBlock(channels, Widths[s], stride, size, size, $"stage{s + 1}.block{b + 1}",
+                                            projection: Shortcut == ResNetShortcut.Projection);
                 yield return block;
                 channels = Widths[s];
                 size = block.OutputShape[1];
@@ -53,10 +62,21 @@ public sealed record ResNetConfig : ModelConfig
     }
 }
 
+/// <summary>How a ResNet block that changes resolution or width carries its input to the sum (He et al. 2016, §3.3).</summary>
+public enum ResNetShortcut
+{
+    /// <summary>Option A: parameter-free — keep every stride-th pixel, append zero channels for the extra width.</summary>
+    ZeroPad,
+
+    /// <summary>Option B: a 1×1 convolution with the block's stride, then BN.</summary>
+    Projection,
+}
+
 /// <summary>
 /// A ResNet BasicBlock (He et al. 2016): conv3×3 → BN → ReLU → conv3×3 → BN, plus the shortcut,
-/// then ReLU. The shortcut is the identity, or a 1×1 convolution + BN where the block changes
-/// resolution or width (the paper's option B). Convolutions have no bias (BN provides the shift).
+/// then ReLU. The shortcut is the identity; where the block changes resolution or width it is
+/// <see cref="ResNetShortcut.ZeroPad"/> (option A, no parameters) or a 1×1 convolution + BN
+/// (<see cref="ResNetShortcut.Projection"/>, option B). Convolutions have no bias (BN provides the shift).
 /// </summary>
 public sealed class BasicBlock : nn.Module<Tensor, Tensor>
 {
@@ -66,19 +86,35 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
     readonly BatchNorm2d bn2;
     readonly Conv2d? shortcut_conv;
     readonly BatchNorm2d? shortcut_bn;
+    readonly long stride;
+    readonly long extraChannels;   // option A: zero channels appended to the subsampled input
 
-    public BasicBlock(long inChannels, long outChannels, long stride, string name = "basic_block") : base(name)
+    public BasicBlock(long inChannels, long outChannels, long stride, string name = "basic_block",
+                      ResNetShortcut shortcut = ResNetShortcut.ZeroPad) : base(name)
     {
         conv1 = nn.Conv2d(inChannels, outChannels, kernel_size: 3, stride: stride, padding: 1, bias: false);
         bn1 = nn.BatchNorm2d(outChannels);
         conv2 = nn.Conv2d(outChannels, outChannels, kernel_size: 3, padding: 1, bias: false);
         bn2 = nn.BatchNorm2d(outChannels);
-        if (stride != 1 || inChannels != outChannels)
+        this.stride = stride;
+        if ((stride != 1 || inChannels != outChannels) && shortcut == ResNetShortcut.Projection)
         {
             shortcut_conv = nn.Conv2d(inChannels, outChannels, kernel_size: 1, stride: stride, bias: false);
             shortcut_bn = nn.BatchNorm2d(outChannels);
         }
+        else if (outChannels < inChannels)
+            throw new ArgumentException($"a zero-padding shortcut cannot narrow {inChannels} channels to {outChannels}.", nameof(outChannels));
+        else extraChannels = outChannels - inChannels;
         RegisterComponents();
+    }
+
+    /// <summary>Option A's shortcut: x[:, :, ::stride, ::stride], then zero channels up to the block's width.</summary>
+    Tensor ZeroPadShortcut(Tensor x)
+    {
+        using var scope = torch.NewDisposeScope();
+        var y = x[.., .., TensorIndex.Slice(null, null, stride), TensorIndex.Slice(null, null, stride)];
+        if (extraChannels > 0) y = nn.functional.pad(y, [0, 0, 0, 0, 0, extraChannels]);   // (W, H, C) pairs: zeros after the last channel
+        return y.MoveToOuterDisposeScope();
     }
 
     public override Tensor forward(Tensor x)
@@ -88,9 +124,10 @@ public sealed class BasicBlock : nn.Module<Tensor, Tensor>
         using var a1 = nn.functional.relu(b1);
         using var c2 = conv2.forward(a1);
         using var b2 = bn2.forward(c2);
-        using var projected = shortcut_conv is null ? null : shortcut_conv.forward(x);
-        using var identity = projected is null ? null : shortcut_bn!.forward(projected);
-        using var sum = b2 + (identity ?? x);
+        using var projected = shortcut_conv?.forward(x);
+        using var shortcut = projected is not null ? shortcut_bn!.forward(projected)
+                           : stride != 1 || extraChannels > 0 ? ZeroPadShortcut(x) : null;
+        using var sum = b2 + (shortcut ?? x);
         return nn.functional.relu(sum);
     }
 }
@@ -122,7 +159,7 @@ public sealed class ResNet : StagedModel
         for (int s = 0; s < config.Widths.Count; s++)
             for (int b = 0; b < config.BlocksPerStage; b++)
             {
-                blocks.Add(new BasicBlock(previous, config.Widths[s], stride: s > 0 && b == 0 ? 2 : 1));
+                blocks.Add(new BasicBlock(previous, config.Widths[s], stride: s > 0 && b == 0 ? 2 : 1, shortcut: config.Shortcut));
                 blockNames.Add($"stage{s + 1}.block{b + 1}");
                 previous = config.Widths[s];
             }

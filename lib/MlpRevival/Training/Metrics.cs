@@ -61,6 +61,35 @@ public sealed record EvalResult(double Loss, IReadOnlyList<double> TopK, long[,]
         $"loss {Loss:F4}, " + string.Join(", ", TopK.Select((a, i) => $"top-{i + 1} {a:P1}")) + $" on {Count:N0} images";
 }
 
+/// <summary>Top-k accuracy from logits: the share of rows whose true class is among the k highest logits.</summary>
+public static class Accuracy
+{
+    /// <summary>
+    /// Top-1 … top-<paramref name="maxK"/> accuracy of <paramref name="logits"/> [B, classes] against
+    /// <paramref name="labels"/> [B] (int64): entry k−1 is the share of rows whose label is among the
+    /// k highest logits (ties broken as <c>topk</c> breaks them). For k ≥ classes every row is a hit.
+    /// The trainer's and evaluator's metric.
+    /// </summary>
+    public static double[] TopK(Tensor logits, Tensor labels, int maxK = 5)
+    {
+        long b = labels.shape[0];
+        return Hits(logits, labels, maxK).Select(h => b == 0 ? double.NaN : (double)h / b).ToArray();
+    }
+
+    /// <summary>How many rows have their label within the top 1, top 2, … top <paramref name="maxK"/> logits.</summary>
+    internal static long[] Hits(Tensor logits, Tensor labels, int maxK)
+    {
+        if (maxK < 1) throw new ArgumentOutOfRangeException(nameof(maxK), maxK, "k must be at least 1.");
+        using var scope = torch.NewDisposeScope();
+        long b = labels.shape[0];
+        int k = (int)Math.Min(maxK, logits.shape[1]);
+        var top = logits.topk(k, dim: 1).indexes;                               // [B, k]
+        var within = top.eq(labels.unsqueeze(1)).to(ScalarType.Int64).cumsum(1).sum([0L]);   // (.sum(0) would bind to sum(ScalarType)!)   // [k]: hits within top-1 … top-k
+        var counts = within.cpu().data<long>().ToArray();
+        return Enumerable.Range(0, maxK).Select(j => j < k ? counts[j] : b).ToArray();    // k ≥ classes: always a hit
+    }
+}
+
 /// <summary>Sums loss and top-k hits over batches; one small tensor per batch, no per-sample work.</summary>
 internal sealed class MetricSums(int classes)
 {
@@ -74,17 +103,15 @@ internal sealed class MetricSums(int classes)
     {
         using var scope = torch.NewDisposeScope();
         long b = labels.shape[0];
-        int k = (int)Math.Min(K, logits.shape[1]);
-        var top = logits.topk(k, dim: 1).indexes;                               // [B, k]
-        var within = top.eq(labels.unsqueeze(1)).to(ScalarType.Int64).cumsum(1).sum([0L]);   // (.sum(0) would bind to sum(ScalarType)!)   // [k]: hits within top-1 … top-k
-        var counts = within.cpu().data<long>().ToArray();
-        for (int j = 0; j < K; j++) hits[j] += j < k ? counts[j] : b;          // k ≥ classes: always a hit
+        var counts = Accuracy.Hits(logits, labels, K);
+        for (int j = 0; j < K; j++) hits[j] += counts[j];
         LossSum += meanLoss * b;
         Count += b;
         if (confusion)
         {
             Confusion ??= new long[classes, classes];
-            var pairs = torch.bincount(labels * classes + top.select(1, 0), minlength: classes * classes).cpu().data<long>().ToArray();
+            var predicted = logits.topk((int)Math.Min(K, logits.shape[1]), dim: 1).indexes.select(1, 0);   // the top-1 the hits counted
+            var pairs = torch.bincount(labels * classes + predicted, minlength: classes * classes).cpu().data<long>().ToArray();
             for (int i = 0; i < pairs.Length && i < classes * classes; i++) Confusion[i / classes, i % classes] += pairs[i];
         }
     }

@@ -62,8 +62,9 @@ public class HandCountTests
         Assert.Equal(602_112L * 1024 + 1024, at448.Params);              // 616,563,712 ≈ 617M
         Assert.Equal(602_112L * 1024, at448.Macs);
         Assert.Equal(4.0, (double)at448.Macs / at224.Macs);              // twice the side, 4× the cost
-        // …and it is the first row of the flatten-mlp-224 config
-        Assert.Equal(at224.Params, Cost.Of(ModelZoo.Get("flatten-mlp-224")).Rows[1].Params);
+        // …and half the first row of the flatten-mlp-224 config, the seed's TraditionalFlattenMLP (hidden_dims [2048, 1024])
+        Assert.Equal(Cost.FirstLayer(224, 224, 3, 2048).Params, Cost.Of(ModelZoo.Get("flatten-mlp-224")).Rows[1].Params);
+        Assert.Equal(2 * at224.Macs, Cost.Of(ModelZoo.Get("flatten-mlp-224")).Rows[1].Macs);
     }
 
     [Fact]

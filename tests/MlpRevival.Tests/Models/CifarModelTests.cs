@@ -106,18 +106,54 @@ public class CifarModelTests
     }
 
     [Fact]
-    public void Resnet_cifar_is_resnet_20_with_projection_shortcuts_where_the_shape_changes()
+    public void Resnet_cifar_is_he_et_al_resnet_20_with_zero_padding_shortcuts()
     {
         var config = (ResNetConfig)ModelZoo.Get("resnet-cifar");
         Assert.Equal(20, config.Depth);
+        Assert.Equal(ResNetShortcut.ZeroPad, config.Shortcut);
         using var model = (ResNet)ModelZoo.Build(config);
         // by hand: stem 3·16·9 + 2·16; stage 1: 3 blocks × 2 × (16·16·9 + 2·16);
-        // stage 2: (16·32·9 + 32·32·9 + 4·32 + 16·32 + 2·32) + 2 × 2 × (32·32·9 + 2·32); stage 3 likewise at 64; head 64·10 + 10
+        // stage 2: (16·32·9 + 32·32·9 + 4·32) + 2 × 2 × (32·32·9 + 2·32); stage 3 likewise at 64; head 64·10 + 10.
+        // Option A's shortcuts (subsample, zero channels) have no parameters.
         long stem = 3 * 16 * 9 + 2 * 16;
         long stage1 = 3 * 2 * (16 * 16 * 9 + 2 * 16);
-        long stage2 = (16 * 32 * 9 + 32 * 32 * 9 + 4 * 32 + 16 * 32 + 2 * 32) + 2 * 2 * (32 * 32 * 9 + 2 * 32);
-        long stage3 = (32 * 64 * 9 + 64 * 64 * 9 + 4 * 64 + 32 * 64 + 2 * 64) + 2 * 2 * (64 * 64 * 9 + 2 * 64);
+        long stage2 = (16 * 32 * 9 + 32 * 32 * 9 + 4 * 32) + 2 * 2 * (32 * 32 * 9 + 2 * 32);
+        long stage3 = (32 * 64 * 9 + 64 * 64 * 9 + 4 * 64) + 2 * 2 * (64 * 64 * 9 + 2 * 64);
         long head = 64 * 10 + 10;
-        Assert.Equal(stem + stage1 + stage2 + stage3 + head, Params(model));
+        Assert.Equal(269_722L, stem + stage1 + stage2 + stage3 + head);
+        Assert.Equal(269_722L, Params(model));
+        Assert.Equal(0.27, Math.Round(Params(model) / 1e6, 2));               // He et al. Table 6: ResNet-20, 0.27M
+        Assert.Equal(269_722L, Cost.Of(config).Params);
+
+        // Option B (1×1 conv + BN where the shape changes) adds 16·32 + 2·32 and 32·64 + 2·64.
+        var projection = config with { Shortcut = ResNetShortcut.Projection };
+        using var projected = ModelZoo.Build(projection);
+        Assert.Equal(269_722L + 16 * 32 + 2 * 32 + 32 * 64 + 2 * 64, Params(projected));
+        Assert.Equal(272_474L, Cost.Of(projection).Params);
+    }
+
+    [Fact]
+    public void Zero_padding_shortcut_subsamples_and_appends_zero_channels()
+    {
+        using var scope = NewDisposeScope();
+        // A block whose convolutions output zeros: what is left is the shortcut, through the final ReLU.
+        var block = new BasicBlock(2, 5, stride: 2);
+        using (no_grad())
+            foreach (var (pname, p) in block.named_parameters())
+                if (pname.StartsWith("bn")) p.zero_();                      // BN scale and shift 0: the residual branch is 0
+        block.eval();
+        var x = arange(2 * 2 * 4 * 4, dtype: ScalarType.Float32).view(2, 2, 4, 4);   // non-negative: ReLU keeps it
+        var y = block.forward(x);
+        Assert.Equal(new long[] { 2, 5, 2, 2 }, y.shape);
+        var expected = cat([x[.., .., TensorIndex.Slice(null, null, 2), TensorIndex.Slice(null, null, 2)], zeros(2, 3, 2, 2)], 1);
+        Assert.True(y.equal(expected).all().item<bool>(), "shortcut = x[:, :, ::2, ::2] with 3 zero channels appended");
+
+        // The stage shapes of ResNet-20: 16×32², 32×16², 64×8², then 10 logits.
+        using var model = ModelZoo.Build("resnet-cifar");
+        var trace = ShapeTrace.Of(model, 2, 3, 32, 32);
+        Assert.Equal(new long[] { 2, 16, 32, 32 }, trace.Single(r => r.Layer == "stage1.block3").Shape.ToArray());
+        Assert.Equal(new long[] { 2, 32, 16, 16 }, trace.Single(r => r.Layer == "stage2.block1").Shape.ToArray());
+        Assert.Equal(new long[] { 2, 64, 8, 8 }, trace.Single(r => r.Layer == "stage3.block1").Shape.ToArray());
+        Assert.Equal(new long[] { 2, 10 }, trace.Single(r => r.Layer == "head").Shape.ToArray());
     }
 }

@@ -21,6 +21,17 @@ public class MetricsTests
     }
 
     [Fact]
+    public void Accuracy_top_k_counts_the_true_class_among_the_k_highest_logits()
+    {
+        // ranks of the true class: 0, 1, 2, 0 → top-1 2/4, top-2 3/4, top-3 and beyond 4/4
+        using var logits = torch.tensor(new float[,] { { 3, 1, 0 }, { 2, 1, 0 }, { 0, 1, 2 }, { 0, 0, 5 } });
+        using var labels = torch.tensor(new long[] { 0, 1, 0, 2 });
+        Assert.Equal([0.5, 0.75, 1.0, 1.0, 1.0], Accuracy.TopK(logits, labels));
+        Assert.Equal([0.5], Accuracy.TopK(logits, labels, maxK: 1));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Accuracy.TopK(logits, labels, maxK: 0));
+    }
+
+    [Fact]
     public void Top_k_confusion_loss_and_per_class_accuracy_match_a_plain_computation()
     {
         const int n = 230, classes = 10;                                    // batches of 64: a partial last batch too
