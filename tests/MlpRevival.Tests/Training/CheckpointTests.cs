@@ -12,6 +12,7 @@ namespace MlpRevival.Tests.Training;
 /// Checkpoints that were cut short, damaged or left half-written by a kill, and resumes with other
 /// settings: each is refused with what is wrong, and neither the checkpoint nor the model is touched.
 /// </summary>
+[Collection(GlobalTorchGenerator.Name)]
 public class CheckpointTests
 {
     static TrainConfig Quick => new()

@@ -6,7 +6,18 @@ using static TorchSharp.torch;
 
 namespace MlpRevival.Tests.Training;
 
+/// <summary>
+/// Tests that compare runs bit for bit run alone: dropout draws from TorchSharp's one global generator,
+/// which the Trainer seeds per epoch, so any test drawing random numbers beside them shifts their stream.
+/// </summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalTorchGenerator
+{
+    public const string Name = "torch's global generator";
+}
+
 /// <summary>The trainer on tiny problems: it learns, resumes exactly, stops on NaN, keeps memory flat.</summary>
+[Collection(GlobalTorchGenerator.Name)]
 public class TrainerTests
 {
     static TrainConfig Quick => new()
