@@ -1,10 +1,6 @@
 using MlpRevival.Data;
-using MlpRevival.Plots;
-using MlpRevival.Training;
-using Plotly.NET;
 using TorchSharp;
 using static TorchSharp.torch;
-using CSharpChart = Plotly.NET.CSharp.Chart;
 
 namespace MlpRevival.Lessons;
 
@@ -86,58 +82,5 @@ public static class PixelShuffle
             if (sources.Count == 1) count++;
         }
         return count;
-    }
-
-    /// <summary>
-    /// The training curves of the six runs, readable: one column per model, one row per metric (loss,
-    /// top-1 on the training batches), one line per pipeline in the same colour in every panel, and
-    /// one legend for all four panels, outside the plot area. Three traces per panel instead of twelve.
-    /// </summary>
-    public static GenericChart CurvesByModel(IReadOnlyList<string> models, IReadOnlyList<string> pipelines,
-                                             Func<string, string, TrainResult> run, string title)
-    {
-        var panels = new List<GenericChart>();
-        foreach (var metric in new[] { "loss", "top-1" })
-            foreach (var model in models)
-            {
-                var lines = pipelines.Select((pipeline, i) =>
-                {
-                    var epochs = run(model, pipeline).Epochs;
-                    var color = Color.fromHex(Style.Palette[i % Style.Palette.Length]);
-                    var line = CSharpChart.Line<int, double, string>(
-                        epochs.Select(e => e.Epoch), epochs.Select(e => metric == "loss" ? e.TrainLoss : e.TrainTop1),
-                        ShowMarkers: true, Name: pipeline, ShowLegend: metric == "loss" && model == models[0],
-                        LineColor: color, MarkerColor: color);
-                    return Style.Traces(line, new Dictionary<string, object> { ["legendgroup"] = pipeline });
-                });
-                panels.Add(CSharpChart.Combine(lines));
-            }
-        var titles = new[] { "loss" , "top-1" }.SelectMany(m => models.Select(model => $"{model}: training {m}")).ToArray();
-        var chart = CSharpChart.Grid(panels, 2, models.Count, SubPlotTitles: titles, XGap: 0.16, YGap: 0.2);
-        chart = Style.Page(chart, Style.FullWidth, 620, title);
-        return Style.Layout(chart, l =>
-        {
-            for (int p = 1; p <= panels.Count; p++)
-            {
-                string suffix = p == 1 ? "" : p.ToString(System.Globalization.CultureInfo.InvariantCulture);
-                bool lossRow = p <= models.Count;
-                Style.Axis(l, "xaxis" + suffix, new Dictionary<string, object>     // the epoch axis is named once, under the bottom row
-                {
-                    ["title"] = new Dictionary<string, object> { ["text"] = lossRow ? "" : "epoch" }, ["dtick"] = 1, ["gridcolor"] = "#eee",
-                });
-                Style.Axis(l, "yaxis" + suffix, lossRow
-                    ? new Dictionary<string, object> { ["title"] = new Dictionary<string, object> { ["text"] = "cross-entropy" }, ["gridcolor"] = "#eee" }
-                    : new Dictionary<string, object>
-                    {
-                        ["title"] = new Dictionary<string, object> { ["text"] = "accuracy" }, ["tickformat"] = ".0%", ["gridcolor"] = "#eee",
-                    });
-            }
-            l.SetProperty("legend", new Dictionary<string, object>
-            {
-                ["x"] = 1.02, ["xanchor"] = "left", ["y"] = 1, ["yanchor"] = "top",
-                ["title"] = new Dictionary<string, object> { ["text"] = "pipeline" },
-            });
-            l.SetProperty("margin", new Dictionary<string, object> { ["l"] = 60, ["r"] = 130, ["t"] = 90, ["b"] = 60 });
-        });
     }
 }

@@ -78,6 +78,54 @@ public static partial class Charts
         });
     }
 
+    /// <summary>
+    /// Training curves of many runs on a grid, for the dozen runs <see cref="Curves"/> would pile onto two
+    /// panels: one column per <c>Column</c> value (a model, say), loss on the top row and top-1 below, one
+    /// line per <c>Series</c> value in each panel (a pipeline, say) in the same colour in every panel, one
+    /// legend for all. The metrics of the training batches, per epoch.
+    /// </summary>
+    public static GenericChart CurvesGrid(IEnumerable<(string Column, string Series, TrainResult Run)> runs, string? title = null)
+    {
+        var list = runs.ToList();
+        if (list.Count == 0) throw new ArgumentException("no runs to plot.", nameof(runs));
+        var columns = list.Select(r => r.Column).Distinct().ToList();
+        var series = list.Select(r => r.Series).Distinct().ToList();
+        var panels = new List<GenericChart>();
+        foreach (bool lossRow in new[] { true, false })
+            foreach (var column in columns)
+                panels.Add(CSharpChart.Combine(list.Where(r => r.Column == column).Select(r =>
+                {
+                    int i = series.IndexOf(r.Series);
+                    var color = Color.fromHex(Style.Palette[i % Style.Palette.Length]);
+                    var epochs = r.Run.Epochs;
+                    var line = CSharpChart.Line<int, double, string>(
+                        epochs.Select(e => e.Epoch), epochs.Select(e => lossRow ? e.TrainLoss : e.TrainTop1), ShowMarkers: true,
+                        Name: r.Series, ShowLegend: lossRow && column == columns[0], LineColor: color, MarkerColor: color);
+                    return Style.Traces(line, new Dictionary<string, object>
+                    {
+                        ["legendgroup"] = r.Series,
+                        ["hovertemplate"] = $"{column} · {r.Series}<br>epoch %{{x}}: " + (lossRow ? "loss %{y:.4f}" : "%{y:.1%}") + "<extra></extra>",
+                    });
+                })));
+        var titles = new[] { "training loss", "training top-1" }.SelectMany(metric => columns.Select(c => $"{c}: {metric}")).ToArray();
+        var chart = CSharpChart.Grid(panels, 2, columns.Count, SubPlotTitles: titles, XGap: 0.12, YGap: 0.22);
+        chart = Style.Page(chart, Style.FullWidth, 600, title ?? "training curves");
+        return Style.Layout(chart, l =>
+        {
+            for (int p = 1; p <= panels.Count; p++)
+            {
+                string suffix = p == 1 ? "" : p.ToString(CultureInfo.InvariantCulture);
+                bool lossRow = p <= columns.Count;
+                // The epoch axis is named once, under the bottom row; the panel titles name the y axes.
+                Style.Axis(l, "xaxis" + suffix, Dict(("title", Dict(("text", lossRow ? "" : "epoch"))), ("dtick", 1), ("gridcolor", "#eee")));
+                Style.Axis(l, "yaxis" + suffix, Dict(("gridcolor", "#eee")));
+                if (!lossRow) Style.Axis(l, "yaxis" + suffix, Style.PercentAxis);
+            }
+            Style.LegendBelow(l);
+            Style.Margin(l, 60, 20, 70, 110);
+        });
+    }
+
     /// <summary>Top-1 … top-5 test accuracy of several models, as grouped bars.</summary>
     public static GenericChart TopK(IEnumerable<(string Model, IReadOnlyList<double> TopK)> models, string title = "top-k test accuracy")
     {

@@ -28,12 +28,14 @@ public class ChartLayoutInBrowserTests
 
     static readonly string[] Pipelines = ["original", "patch+pixel", "global"];
 
-    public static TheoryData<string> ChartNames => ["six runs", "long-titled image grid", "percent lines"];
+    public static TheoryData<string> ChartNames => ["six runs", "six runs on a grid", "long-titled image grid", "percent lines"];
 
     static GenericChart Build(string name) => name switch
     {
         "six runs" => Charts.Curves(Pipelines.SelectMany(p => new[] { $"Mixer · {p}", $"ResNet-20 · {p}" }).Select((n, i) => Run(n, i)),
                                     "training curves of the six runs: Mixer and ResNet-20 on the original and the two shuffled pipelines"),
+        "six runs on a grid" => Charts.CurvesGrid(Pipelines.SelectMany(p => new[] { ("Mixer", p), ("ResNet-20", p) }).Select((r, i) => (r.Item1, r.p, Run($"{r.Item1} · {r.p}", i))),
+                                                  "training curves of the six runs: one column per model, a colour per pipeline, on the training batches"),
         "long-titled image grid" => ImageGrid.Show(torch.rand(4, 3, 8, 8), torch.tensor(new long[] { 0, 1, 2, 3 }), ["a", "b", "c", "d"], columns: 4,
                                                    title: "top: the seed's shuffle, called twice · bottom: one fixed permutation"),
         "percent lines" => Charts.Lines([new("x", [1, 2, 3], [0.101, 0.107, 0.114]), new("y", [1, 2, 3], [0.104, 0.109, 0.112])],
@@ -72,7 +74,11 @@ public class ChartLayoutInBrowserTests
               return JSON.stringify({
                 title: box('.gtitle'), chart: box('.mlpr-chart .main-svg'), legend: box('.legend'), xtitle: box('.xtitle'),
                 toolbar: toolbar.length ? [Math.min(...toolbar.map(r => r.left)), Math.min(...toolbar.map(r => r.top)), Math.max(...toolbar.map(r => r.right)), Math.max(...toolbar.map(r => r.bottom))] : null,
-                percentTicks: [...document.querySelectorAll('.ytick text, .y2tick text')].map(t => t.textContent).filter(t => t.includes('%')),
+                percentTicks: Object.values([...document.querySelectorAll('g[class^="y"][class$="tick"] text')].reduce((axes, t) => {
+                  const axis = t.parentNode.getAttribute('class');
+                  if (t.textContent.includes('%')) (axes[axis] = axes[axis] || []).push(t.textContent);
+                  return axes;
+                }, {})),
               });
             }
             """)).RootElement;
@@ -91,11 +97,13 @@ public class ChartLayoutInBrowserTests
         if (Box("legend") is { } legend && Box("xtitle") is { } xTitle && Overlap(legend, xTitle))
             problems.Add($"the legend [{string.Join(", ", legend)}] sits on the x axis title [{string.Join(", ", xTitle)}]");
 
-        var ticks = boxes.GetProperty("percentTicks").EnumerateArray().Select(t => t.GetString()!).ToList();
+        // Per percent axis: its tick labels, which must all differ.
+        var axes = boxes.GetProperty("percentTicks").EnumerateArray().Select(a => a.EnumerateArray().Select(t => t.GetString()!).ToList()).ToList();
         if (name != "long-titled image grid")
         {
-            Assert.True(ticks.Count >= 3, $"expected a percent axis with ticks, got [{string.Join(", ", ticks)}]");
-            if (ticks.Distinct().Count() != ticks.Count) problems.Add($"repeated tick labels: [{string.Join(", ", ticks)}]");
+            Assert.True(axes.Count > 0 && axes.All(ticks => ticks.Count >= 3), $"expected percent axes with ticks, got {axes.Count}");
+            foreach (var ticks in axes.Where(ticks => ticks.Distinct().Count() != ticks.Count))
+                problems.Add($"repeated tick labels: [{string.Join(", ", ticks)}]");
         }
         Assert.True(problems.Count == 0, string.Join("; ", problems));
     }

@@ -42,6 +42,25 @@ public class ChartsTests
     }
 
     [Fact]
+    public void Curves_on_a_grid_give_each_column_its_panels_and_each_series_one_colour_and_one_legend_entry()
+    {
+        var runs = new[] { ("mixer", "original"), ("mixer", "shuffled"), ("resnet", "original"), ("resnet", "shuffled") }
+            .Select((k, i) => (k.Item1, k.Item2, Run($"{k.Item1} {k.Item2}", (2.0 + i, 2.1, 0.3 + 0.01 * i), (1.5, 1.7, 0.45 + 0.01 * i))));
+        var figure = Figure(Charts.CurvesGrid(runs, "six runs"));
+        var traces = figure["data"]!.AsArray();
+        Assert.Equal(8, traces.Count);                                     // 4 runs × (loss, top-1)
+        Assert.Equal(["original", "shuffled"], traces.Where(t => t!["showlegend"]?.GetValue<bool>() != false).Select(t => t!["name"]!.GetValue<string>()));
+        foreach (var series in new[] { "original", "shuffled" })
+            Assert.Single(traces.Where(t => t!["name"]!.GetValue<string>() == series).Select(t => t!["line"]!["color"]!.GetValue<string>()).Distinct());
+        // The resnet · shuffled run's loss (top row, second column: axes x2/y2) is its train loss per epoch.
+        var resnetShuffledLoss = traces.Single(t => t!["name"]!.GetValue<string>() == "shuffled" && t["xaxis"]?.GetValue<string>() == "x2");
+        Assert.Equal([5.0, 1.5], Numbers(resnetShuffledLoss!["y"]));
+        var annotations = figure["layout"]!["annotations"]!.AsArray().Select(a => a!["text"]!.GetValue<string>()).ToList();
+        Assert.Equal(["mixer: training loss", "resnet: training loss", "mixer: training top-1", "resnet: training top-1"], annotations);
+        Assert.Throws<ArgumentException>(() => Charts.CurvesGrid([]));
+    }
+
+    [Fact]
     public void Top_k_bars_show_each_models_five_accuracies()
     {
         var figure = Figure(Charts.TopK([("mixer", [0.5, 0.7, 0.8, 0.85, 0.9]), ("cnn", [0.6, 0.75, 0.82, 0.88, 0.93])]));
