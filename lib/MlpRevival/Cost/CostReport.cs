@@ -31,6 +31,10 @@ public sealed record CostRow(string Layer, IReadOnlyList<long> OutputShape, long
 
     /// <summary>"196×768"</summary>
     public string Shape => Cost.FormatShape(OutputShape);
+
+    /// <summary>The direct part named <paramref name="name"/> ("token-mixing", then "token MLP" …), so cells need no Parts[0].Parts[1].</summary>
+    public CostRow Part(string name) => Parts.SingleOrDefault(p => p.Layer == name)
+        ?? throw new ArgumentException($"'{Layer}' has no part '{name}' (its parts: {string.Join(", ", Parts.Select(p => p.Layer))}).", nameof(name));
 }
 
 /// <summary>
@@ -44,6 +48,14 @@ public sealed record CostReport(ModelConfig Config, IReadOnlyList<CostRow> Rows)
 
     /// <summary>Total multiply-accumulates of one forward pass on one image.</summary>
     public long Macs => Rows.Sum(r => r.Macs);
+
+    /// <summary>The stage named <paramref name="layer"/> ("stem", "layer 3", "norm", "head" …).</summary>
+    public CostRow Row(string layer) => Rows.SingleOrDefault(r => r.Layer == layer)
+        ?? throw new ArgumentException($"{Name} has no stage '{layer}'.", nameof(layer));
+
+    /// <summary>The blocks (Mixer's "layer i", gMLP's and ViT's "block i" stages), in order.</summary>
+    public IReadOnlyList<CostRow> Blocks => Rows.Where(r => r.Layer.StartsWith("layer ", StringComparison.Ordinal)
+                                                          || r.Layer.StartsWith("block ", StringComparison.Ordinal)).ToList();
 
     /// <summary>[3, H, W].</summary>
     public IReadOnlyList<long> InputShape => [ModelConfig.InChannels, Config.ImageSize, Config.ImageSize];
