@@ -56,13 +56,17 @@ public sealed record CostReport(ModelConfig Config, IReadOnlyList<CostRow> Rows)
     /// <summary>Total trainable parameters.</summary>
     public long Params => Rows.Sum(r => r.Params);
 
-    /// <summary>The stage named <paramref name="layer"/> ("fc1", "stage2.block1").</summary>
+    /// <summary>The stage named <paramref name="layer"/> ("fc1", "stem", "layer 3", "head" …).</summary>
     public CostRow Row(string layer) =>
         Rows.SingleOrDefault(r => r.Layer == layer)
         ?? throw new ArgumentException($"{Name} has no row '{layer}' (rows: {string.Join(", ", Rows.Select(r => r.Layer))}).", nameof(layer));
 
     /// <summary>Total multiply-accumulates of one forward pass on one image.</summary>
     public long Macs => Rows.Sum(r => r.Macs);
+
+    /// <summary>The blocks (Mixer's "layer i", gMLP's and ViT's "block i" stages), in order.</summary>
+    public IReadOnlyList<CostRow> Blocks => Rows.Where(r => r.Layer.StartsWith("layer ", StringComparison.Ordinal)
+                                                          || r.Layer.StartsWith("block ", StringComparison.Ordinal)).ToList();
 
     /// <summary>[3, H, W].</summary>
     public IReadOnlyList<long> InputShape => [ModelConfig.InChannels, Config.ImageSize, Config.ImageSize];

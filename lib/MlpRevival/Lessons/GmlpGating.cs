@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using MlpRevival.Models;
 using MlpRevival.Plots;
 using Plotly.NET;
@@ -9,7 +8,7 @@ namespace MlpRevival.Lessons;
 
 /// <summary>
 /// Helpers for notebook 04-gmlp-gating-cifar10: the gate at initialisation, order (in)sensitivity of
-/// a block, a speed estimate before training, and where the learned spatial weights W of the gating
+/// a block, what token mixing costs as the sequence grows, and where the learned spatial weights W of the gating
 /// unit put their mass on the patch grid.
 /// </summary>
 public static class GmlpGating
@@ -50,44 +49,32 @@ public static class GmlpGating
     }
 
     /// <summary>
-    /// Training and evaluation speed of a throw-away copy of <paramref name="config"/> on random images
-    /// (images per second): one warm-up step, then <paramref name="steps"/> timed AdamW steps of
-    /// <paramref name="batch"/> images (forward, cross-entropy, backward, update), then as many timed
-    /// forward passes in evaluation mode. A whole run's speed is measured by the trainer; this one is
-    /// for planning a run before it starts — data loading and augmentation are not included.
+    /// One token-mixing layer at n tokens, three ways: Mixer's token MLP (n → D_S → n, shared by
+    /// its C channels), gMLP's spatial projection (n×n per head, applied to each gate channel) and
+    /// self-attention of width d (q, k, v and output projections, QKᵀ and AV).
     /// </summary>
-    public static (double Train, double Eval) MeasureSpeed(ModelConfig config, int batch, int steps = 2, long seed = 0, Device? device = null)
+    public sealed record TokenMixingCost(long Tokens, CostRow MixerTokenMlp, CostRow GmlpSpatial, CostRow Attention);
+
+    /// <summary>
+    /// <see cref="TokenMixingCost"/> for each n, with the widths of the given configs (their n is
+    /// ignored: only D_S and C, the gate channels and heads, and d are used), from <see cref="Cost"/>.
+    /// </summary>
+    public static IReadOnlyList<TokenMixingCost> TokenMixingCosts(IEnumerable<long> tokens, MixerConfig mixer, GmlpConfig gmlp, VitConfig vit) =>
+        tokens.Select(n => new TokenMixingCost(n,
+            Cost.Mlp(n, mixer.TokenHidden, mixer.EmbedDim, "token MLP"),
+            Cost.SpatialProjection(n, gmlp.GateChannels, gmlp.Heads),
+            Cost.SelfAttention(n, vit.EmbedDim))).ToList();
+
+    /// <summary>Parameters and MACs of <see cref="TokenMixingCosts"/> against n, log–log: a power law is a straight line, its slope the power.</summary>
+    public static (GenericChart Params, GenericChart Macs) TokenMixingCharts(IReadOnlyList<TokenMixingCost> costs, string[] names)
     {
-        using var scope = NewDisposeScope();
-        using var model = ModelZoo.Build(config, seed, device);
-        using var optimizer = optim.AdamW(model.parameters(), lr: 1e-3, weight_decay: 0.05);
-        using var generator = new Generator(unchecked((ulong)seed), CPU);
-        var images = randn(new long[] { batch, ModelConfig.InChannels, config.ImageSize, config.ImageSize }, generator: generator);
-        var labels = randint(config.Classes, new long[] { batch }, generator: generator);
-        if (device is not null) { images = images.to(device); labels = labels.to(device); }
-        void Step()
-        {
-            using var inner = NewDisposeScope();
-            optimizer.zero_grad();
-            nn.functional.cross_entropy(model.forward(images), labels).backward();
-            optimizer.step();
-        }
-        void Forward()
-        {
-            using var inner = NewDisposeScope();
-            using var _ = no_grad();
-            model.forward(images).sum().item<float>();          // item(): wait for the result
-        }
-        model.train();
-        Step();
-        var clock = Stopwatch.StartNew();
-        for (int i = 0; i < steps; i++) Step();
-        double train = steps * batch / clock.Elapsed.TotalSeconds;
-        model.eval();
-        Forward();
-        clock.Restart();
-        for (int i = 0; i < steps; i++) Forward();
-        return (train, steps * batch / clock.Elapsed.TotalSeconds);
+        var x = costs.Select(c => (double)c.Tokens).ToList();
+        Func<TokenMixingCost, CostRow>[] parts = [c => c.MixerTokenMlp, c => c.GmlpSpatial, c => c.Attention];
+        GenericChart Chart(Func<CostRow, long> value, string what) => Charts.Lines(
+            parts.Select((part, i) => new Series(names[i], x, costs.Select(c => (double)value(part(c))).ToList())),
+            $"{what} of one token-mixing layer against the number of tokens n", "tokens n (log scale)",
+            $"{what} (log scale)", logX: true, logY: true, xTicks: x);
+        return (Chart(r => r.Params, "parameters"), Chart(r => r.Macs, "MACs per image"));
     }
 
     /// <summary>

@@ -191,7 +191,19 @@ public sealed class GmlpBlock : nn.Module<Tensor, Tensor>, IInitWeights
     /// </summary>
     public void InitWeights(Generator? generator) => sgu.SpatialProjection.InitWeights(generator);
 
+    /// <summary>The pre-norm on the block's input (over d_model).</summary>
+    public LayerNorm Norm => norm;
+
+    /// <summary>U: the channel projection d_model → d_ffn, applied to every token on its own.</summary>
+    public Linear ChannelProjU => channel_proj_u;
+
+    /// <summary>σ, the GELU after U.</summary>
+    public GELU Activation => act;
+
     public SpatialGatingUnit Sgu => sgu;
+
+    /// <summary>V: the channel projection d_ffn/2 → d_model back to the residual stream.</summary>
+    public Linear ChannelProjV => channel_proj_v;
 
     /// <summary>aMLP's tiny attention (null in gMLP).</summary>
     public MultiHeadSelfAttention? TinyAttention => tiny_attn;

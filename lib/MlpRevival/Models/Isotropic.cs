@@ -121,6 +121,9 @@ public sealed class IsotropicClassifier<TBlock> : StagedModel where TBlock : nn.
     /// <summary>The family's blocks, in order (Mixer layers, gMLP blocks …).</summary>
     public IReadOnlyList<TBlock> Blocks => [.. blocks];
 
+    /// <summary>The norm after the last block.</summary>
+    public nn.Module<Tensor, Tensor> Norm => norm;
+
     public Linear Head => head;
 
     protected override IEnumerable<Stage> BuildStages()

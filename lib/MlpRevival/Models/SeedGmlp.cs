@@ -74,7 +74,16 @@ public sealed class SeedGmlpBlock : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
+    /// <summary>The pre-norm (eps 1e-5, PyTorch's default, as the seed leaves it).</summary>
+    public LayerNorm Norm => norm;
+
+    /// <summary>U: d_model → d_ffn.</summary>
+    public Linear ChannelProjU => channel_proj_U;
+
     public SpatialGatingUnit Sgu => sgu;
+
+    /// <summary>V: d_ffn/2 → d_model, followed in the seed by a GELU that timm and the paper do not have.</summary>
+    public Linear ChannelProjV => channel_proj_V;
 
     public override Tensor forward(Tensor x)
     {
