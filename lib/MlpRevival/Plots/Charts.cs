@@ -72,7 +72,7 @@ public static partial class Charts
             // No y axis titles: the panel titles name both, and a second panel's y title collides with its tick labels.
             Style.Axis(l, "yaxis", Dict(("gridcolor", "#eee")));
             Style.Axis(l, "yaxis2", Dict(("gridcolor", "#eee")));
-            Style.Axis(l, "yaxis2", Style.PercentAxis);
+            Style.Axis(l, "yaxis2", new Dictionary<string, object>(Style.PercentAxis) { ["rangemode"] = "tozero" });
             Style.LegendBelow(l);
             Style.Margin(l, 60, 20, 70, 110);
         });
@@ -119,7 +119,7 @@ public static partial class Charts
                 // The epoch axis is named once, under the bottom row; the panel titles name the y axes.
                 Style.Axis(l, "xaxis" + suffix, Dict(("title", Dict(("text", lossRow ? "" : "epoch"))), ("dtick", 1), ("gridcolor", "#eee")));
                 Style.Axis(l, "yaxis" + suffix, Dict(("gridcolor", "#eee")));
-                if (!lossRow) Style.Axis(l, "yaxis" + suffix, Style.PercentAxis);
+                if (!lossRow) Style.Axis(l, "yaxis" + suffix, new Dictionary<string, object>(Style.PercentAxis) { ["rangemode"] = "tozero" });   // a lone point gets a readable range
             }
             Style.LegendBelow(l);
             Style.Margin(l, 60, 20, 70, 110);
