@@ -39,20 +39,9 @@ public static partial class Charts
             // title says which dash is which), and clicking it shows or hides both of the run's lines.
             string Group(string split) => list.Count == 1 ? split : run.Name;
             bool Legend(string split) => list.Count == 1 || split == (tested ? "test" : "train");
-            GenericChart Line(IEnumerable<double?> values, string split, bool lossPanel)
-            {
-                var points = epochs.Zip(values).Where(p => p.Second is { } v && double.IsFinite(v)).ToList();
-                string label = list.Count == 1 ? split : $"{run.Name} · {split}";
-                var line = CSharpChart.Line<int, double, string>(
-                    points.Select(p => p.First), points.Select(p => p.Second!.Value), ShowMarkers: true,
-                    Name: list.Count == 1 ? split : run.Name, ShowLegend: lossPanel && Legend(split), LineColor: color, MarkerColor: color,
-                    LineDash: split == "train" ? StyleParam.DrawingStyle.Dash : StyleParam.DrawingStyle.Solid);
-                return Style.Traces(line, new Dictionary<string, object>
-                {
-                    ["legendgroup"] = Group(split),
-                    ["hovertemplate"] = label + (lossPanel ? "<br>epoch %{x}: loss %{y:.4f}" : "<br>epoch %{x}: %{y:.1%}") + "<extra></extra>",
-                });
-            }
+            GenericChart Line(IEnumerable<double?> values, string split, bool lossPanel) =>
+                EpochLine(epochs, values, name: list.Count == 1 ? split : run.Name, color, showLegend: lossPanel && Legend(split),
+                          group: Group(split), hoverLabel: list.Count == 1 ? split : $"{run.Name} · {split}", lossPanel, dashed: split == "train");
             loss.Add(Line(run.Epochs.Select(e => (double?)e.TrainLoss), "train", true));
             accuracy.Add(Line(run.Epochs.Select(e => (double?)e.TrainTop1), "train", false));
             if (tested)
@@ -95,17 +84,10 @@ public static partial class Charts
             foreach (var column in columns)
                 panels.Add(CSharpChart.Combine(list.Where(r => r.Column == column).Select(r =>
                 {
-                    int i = series.IndexOf(r.Series);
-                    var color = Color.fromHex(Style.Palette[i % Style.Palette.Length]);
+                    var color = Color.fromHex(Style.Palette[series.IndexOf(r.Series) % Style.Palette.Length]);
                     var epochs = r.Run.Epochs;
-                    var line = CSharpChart.Line<int, double, string>(
-                        epochs.Select(e => e.Epoch), epochs.Select(e => lossRow ? e.TrainLoss : e.TrainTop1), ShowMarkers: true,
-                        Name: r.Series, ShowLegend: lossRow && column == columns[0], LineColor: color, MarkerColor: color);
-                    return Style.Traces(line, new Dictionary<string, object>
-                    {
-                        ["legendgroup"] = r.Series,
-                        ["hovertemplate"] = $"{column} · {r.Series}<br>epoch %{{x}}: " + (lossRow ? "loss %{y:.4f}" : "%{y:.1%}") + "<extra></extra>",
-                    });
+                    return EpochLine(epochs.Select(e => e.Epoch), epochs.Select(e => (double?)(lossRow ? e.TrainLoss : e.TrainTop1)), name: r.Series, color,
+                                     showLegend: lossRow && column == columns[0], group: r.Series, hoverLabel: $"{column} · {r.Series}", lossRow, dashed: false);
                 })));
         var titles = new[] { "training loss", "training top-1" }.SelectMany(metric => columns.Select(c => $"{c}: {metric}")).ToArray();
         var chart = CSharpChart.Grid(panels, 2, columns.Count, SubPlotTitles: titles, XGap: 0.12, YGap: 0.22);
@@ -123,6 +105,25 @@ public static partial class Charts
             }
             Style.LegendBelow(l);
             Style.Margin(l, 60, 20, 70, 110);
+        });
+    }
+
+    /// <summary>
+    /// One metric per epoch as a line with markers, for <see cref="Curves"/> and <see cref="CurvesGrid"/>:
+    /// missing and non-finite values are skipped; lines of one <paramref name="group"/> show and hide together.
+    /// </summary>
+    static GenericChart EpochLine(IEnumerable<int> epochs, IEnumerable<double?> values, string name, Color color, bool showLegend,
+                                  string group, string hoverLabel, bool loss, bool dashed)
+    {
+        var points = epochs.Zip(values).Where(p => p.Second is { } v && double.IsFinite(v)).ToList();
+        var line = CSharpChart.Line<int, double, string>(
+            points.Select(p => p.First), points.Select(p => p.Second!.Value), ShowMarkers: true,
+            Name: name, ShowLegend: showLegend, LineColor: color, MarkerColor: color,
+            LineDash: dashed ? StyleParam.DrawingStyle.Dash : StyleParam.DrawingStyle.Solid);
+        return Style.Traces(line, new Dictionary<string, object>
+        {
+            ["legendgroup"] = group,
+            ["hovertemplate"] = hoverLabel + (loss ? "<br>epoch %{x}: loss %{y:.4f}" : "<br>epoch %{x}: %{y:.1%}") + "<extra></extra>",
         });
     }
 
