@@ -136,13 +136,15 @@ public static partial class Charts
             MultiText: m.TopK.Take(5).Select(a => a.ToString("P1", CultureInfo.InvariantCulture)).ToList(),
             TextPosition: StyleParam.TextPosition.Outside)).ToList();
         if (bars.Count == 0) throw new ArgumentException("no models to plot.", nameof(models));
-        var chart = Style.Page(CSharpChart.Combine(bars), Style.FullWidth, 420, title);
+        var chart = Style.Page(CSharpChart.Combine(bars), Style.FullWidth, 460, title);
         return Style.Layout(chart, l =>
         {
             l.SetProperty("barmode", "group");
             Style.Axis(l, "yaxis", Dict(("title", Dict(("text", "accuracy"))), ("range", new[] { 0.0, 1.08 }), ("gridcolor", "#eee")));
             Style.Axis(l, "yaxis", Style.PercentAxis);
             Style.Axis(l, "xaxis", Dict(("title", Dict(("text", "the true class is among the k highest scores")))));
+            Style.LegendBelow(l);   // at the right, long model names squeezed the bars into half the width
+            Style.Margin(l, 60, 20, 60, 100);
         });
     }
 

@@ -28,7 +28,7 @@ public class ChartLayoutInBrowserTests
 
     static readonly string[] Pipelines = ["original", "patch+pixel", "global"];
 
-    public static TheoryData<string> ChartNames => ["six runs", "six runs on a grid", "long-titled image grid", "percent lines"];
+    public static TheoryData<string> ChartNames => ["six runs", "six runs on a grid", "long-titled image grid", "percent lines", "top-k bars of long-named runs"];
 
     static GenericChart Build(string name) => name switch
     {
@@ -40,6 +40,10 @@ public class ChartLayoutInBrowserTests
                                                    title: "top: the seed's shuffle, called twice · bottom: one fixed permutation"),
         "percent lines" => Charts.Lines([new("x", [1, 2, 3], [0.101, 0.107, 0.114]), new("y", [1, 2, 3], [0.104, 0.109, 0.112])],
                                         "a share that moves by a few tenths of a percent, on a chart whose title is long", "step", "top-1", percent: true),
+        "top-k bars of long-named runs" => Charts.TopK([("gmlp-seed-cifar, this notebook's run", [0.1, 0.2, 0.3, 0.4, 0.52]),
+                                                        ("gmlp-seed-cifar, the seed's budget (measured once)", [0.59, 0.77, 0.86, 0.92, 0.95]),
+                                                        ("gmlp-cifar, full data, this recipe (measured once)", [0.7, 0.85, 0.9, 0.94, 0.96])],
+                                                       "top-k test accuracy: this notebook's run beside the full-data runs, measured once"),
         _ => throw new ArgumentOutOfRangeException(nameof(name)),
     };
 
@@ -72,7 +76,7 @@ public class ChartLayoutInBrowserTests
               const box = sel => { const e = document.querySelector(sel); if (!e) return null; const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
               const toolbar = [...document.querySelectorAll('.modebar-group')].filter(g => getComputedStyle(g).opacity !== '0').map(g => g.getBoundingClientRect());
               return JSON.stringify({
-                title: box('.gtitle'), chart: box('.mlpr-chart .main-svg'), legend: box('.legend'), xtitle: box('.xtitle'),
+                title: box('.gtitle'), chart: box('.mlpr-chart .main-svg'), legend: box('.legend'), xtitle: box('.xtitle'), plot: box('.nsewdrag'),
                 toolbar: toolbar.length ? [Math.min(...toolbar.map(r => r.left)), Math.min(...toolbar.map(r => r.top)), Math.max(...toolbar.map(r => r.right)), Math.max(...toolbar.map(r => r.bottom))] : null,
                 percentTicks: Object.values([...document.querySelectorAll('g[class^="y"][class$="tick"] text')].reduce((axes, t) => {
                   const axis = t.parentNode.getAttribute('class');
@@ -96,6 +100,11 @@ public class ChartLayoutInBrowserTests
 
         if (Box("legend") is { } legend && Box("xtitle") is { } xTitle && Overlap(legend, xTitle))
             problems.Add($"the legend [{string.Join(", ", legend)}] sits on the x axis title [{string.Join(", ", xTitle)}]");
+
+        // A legend beside the plot takes its width from the bars (on the right, three long run names left the plot under half the chart).
+        var plot = Box("plot")!;
+        if (name.StartsWith("top-k") && plot[2] - plot[0] < 0.75 * (chartBox[2] - chartBox[0]))
+            problems.Add($"the plot is {plot[2] - plot[0]:F0} px wide in a {chartBox[2] - chartBox[0]:F0} px chart: the legend squeezes it");
 
         // Per percent axis: its tick labels, which must all differ.
         var axes = boxes.GetProperty("percentTicks").EnumerateArray().Select(a => a.EnumerateArray().Select(t => t.GetString()!).ToList()).ToList();
